@@ -1,0 +1,31 @@
+# The README's commands. Each installs what is missing first, so a fresh clone needs only
+# Python 3.11+ (and Node 20+ for the frontend).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV_PY := .venv/bin/python
+export UV_PYTHON ?= $(PYTHON)
+export NEXT_TELEMETRY_DISABLED := 1
+
+.PHONY: up down test lint bench install
+
+install: .venv/.synced
+
+.venv/.synced: uv.lock pyproject.toml todo_core/pyproject.toml backend/pyproject.toml mcp_server/pyproject.toml agent/pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+up: install
+	$(VENV_PY) scripts/dev.py up
+
+down:
+	@$(VENV_PY) scripts/dev.py down
+
+test: install
+	$(VENV_PY) -m pytest
+
+lint: install
+	$(VENV_PY) -m ruff check .
+	$(VENV_PY) -m ruff format --check .
+	$(VENV_PY) -m mypy todo_core/src backend/src

@@ -1,0 +1,50 @@
+"""Task CRUD for one user; every rule is in todo_core's TaskRepository."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from backend.deps import PathUser, SessionDep
+from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskPage, TaskQuery, TaskUpdate
+from todo_core.tasks import TaskRepository
+
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+TaskIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="Task id")]
+_ERRORS = {
+    401: {"description": "Not authenticated"},
+    403: {"description": "user_id is not the token's user"},
+}
+_NOT_FOUND = {**_ERRORS, 404: {"description": "No such task for this user"}}
+
+
+@router.get("", responses=_ERRORS)
+async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
+    items, total = await TaskRepository(session, user.id).list(query)
+    return TaskPage(items=[TaskOut.model_validate(t) for t in items], total=total,
+                    limit=query.limit, offset=query.offset)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+async def create_task(user: PathUser, session: SessionDep, body: TaskCreate) -> TaskOut:
+    return TaskOut.model_validate(await TaskRepository(session, user.id).create(body))
+
+
+@router.get("/{task_id}", responses=_NOT_FOUND)
+async def get_task(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> TaskOut:
+    return TaskOut.model_validate(await TaskRepository(session, user.id).get(task_id))
+
+
+@router.put("/{task_id}", responses=_NOT_FOUND)
+async def update_task(user: PathUser, session: SessionDep, task_id: TaskIdPath, body: TaskUpdate) -> TaskOut:
+    return TaskOut.model_validate(await TaskRepository(session, user.id).update(task_id, body))
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
+async def delete_task(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> Response:
+    await TaskRepository(session, user.id).delete(task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.patch("/{task_id}/complete", responses=_NOT_FOUND)
+async def toggle_task_complete(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> TaskOut:
+    return TaskOut.model_validate(await TaskRepository(session, user.id).toggle_complete(task_id))

@@ -1,0 +1,73 @@
+"""Typed dependencies, so each route's signature says what it needs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Header, HTTPException, Path, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.settings import Settings, get_settings
+from todo_core.auth import InvalidToken, bearer_token, decode_token
+from todo_core.db import session_scope
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.session_factory):
+        yield session
+
+
+def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.session_factory  # type: ignore[no-any-return]
+
+
+def get_agent_client(request: Request) -> httpx.AsyncClient:
+    return request.app.state.agent_client  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """The caller, as the signed token says; `token` is forwarded to the agent."""
+
+    id: str
+    email: str
+    token: str
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=f"not authenticated: {reason}",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def get_token_user(
+    settings: Annotated[Settings, Depends(get_settings)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TokenUser:
+    try:
+        token = bearer_token(authorization)
+        claims = decode_token(token, settings.AUTH_SECRET.get_secret_value())
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from exc
+    return TokenUser(id=claims["sub"], email=str(claims.get("email", "")), token=token)
+
+
+def get_path_user(
+    user_id: Annotated[str, Path(max_length=64, description="Must be the token's user id")],
+    user: Annotated[TokenUser, Depends(get_token_user)],
+) -> TokenUser:
+    if user_id != user.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this user_id is not the token's user")
+    return user
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+AgentClientDep = Annotated[httpx.AsyncClient, Depends(get_agent_client)]
+CurrentUser = Annotated[TokenUser, Depends(get_token_user)]
+PathUser = Annotated[TokenUser, Depends(get_path_user)]

@@ -1,0 +1,92 @@
+"""JSON error bodies for everything that can go wrong, and the request body size limit."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from todo_core.errors import DomainError, EmailTaken, NotFound
+
+log = logging.getLogger("backend.errors")
+DB_UNAVAILABLE = "database unavailable, try again shortly"
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(EmailTaken)
+    async def _conflict(_: Request, exc: EmailTaken) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _is_connection_error(exc) or _is_connection_error(exc.__cause__ or exc):
+            log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
+            return JSONResponse({"detail": DB_UNAVAILABLE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+class BodySizeLimit:
+    """Reject bodies over `max_bytes` with 413 (by Content-Length, or while streaming)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = JSONResponse(
+            {"detail": f"request body exceeds the {self.max_bytes // 1024} KiB limit"},
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+        )
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await too_large(scope, receive, send)
+            return
+
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass

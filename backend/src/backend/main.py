@@ -1,0 +1,55 @@
+"""The backend's FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from backend.api.routes import auth, health, tasks
+from backend.errors import BodySizeLimit, install_error_handlers
+from backend.settings import get_settings
+from todo_core.db import create_engine, create_session_factory
+from todo_core.logging import configure_logging
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids (the route function's name) for generated clients."""
+    return route.name
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    app.state.engine = create_engine(settings)
+    app.state.session_factory = create_session_factory(app.state.engine)
+    app.state.agent_client = httpx.AsyncClient(
+        base_url=settings.AGENT_URL, timeout=httpx.Timeout(settings.AGENT_TIMEOUT_SECONDS, connect=3.0)
+    )
+    try:
+        yield
+    finally:
+        await app.state.agent_client.aclose()
+        await app.state.engine.dispose()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.LOG_LEVEL)
+    app = FastAPI(
+        title="Todo Stack API",
+        version="0.4.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    for router in (health.router, auth.router, tasks.router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    return app
+
+
+app = create_app()

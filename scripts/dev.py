@@ -1,0 +1,171 @@
+"""`make up` / `make down`: the whole stack as local processes with hot reload, no Docker.
+
+up:   embedded PostgreSQL under .data/postgres (unless DATABASE_URL is set), migrations, then
+      every service with reload on, each in its own process group; prints the URLs and waits.
+      Ctrl-C (or `make down` from another shell) stops what this started, and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".data"
+PID_FILE = DATA / "dev.pid"
+LOG_DIR = DATA / "logs"
+sys.path.insert(0, str(ROOT / "todo_core" / "src"))
+
+from todo_core.testing.processes import http_status, wait_for  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    port: int
+    health: str
+    command: list[str]
+    present: Path  # the service runs only once its code exists
+
+
+PY = sys.executable
+SERVICES = [
+    Service("backend", 8000, "/health/ready", [PY, "-m", "backend"], ROOT / "backend/src/backend/__main__.py"),
+    Service("mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"], ROOT / "mcp_server/src/mcp_server/__main__.py"),
+    Service("agent", 8002, "/health/ready", [PY, "-m", "agent"], ROOT / "agent/src/agent/__main__.py"),
+    Service("frontend", 3000, "/api/health", ["npm", "run", "dev", "--", "--port", "3000", "--hostname", "127.0.0.1"],
+            ROOT / "frontend/package.json"),
+]
+
+
+def _say(text: str) -> None:
+    print(f"[make up] {text}", flush=True)
+
+
+def _dev_secret() -> str:
+    """A random AUTH_SECRET kept under .data/, so tokens survive restarts of `make up`."""
+    path = DATA / "auth_secret"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment() -> tuple[dict[str, str], object | None]:
+    from dotenv import dotenv_values
+
+    env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}, **os.environ}
+    server = None
+    if not env.get("DATABASE_URL"):
+        from todo_core.testing.postgres import start_pgserver
+
+        url, server = start_pgserver(DATA / "postgres")
+        env["DATABASE_URL"] = url
+        _say(f"embedded PostgreSQL 16 running, data in {DATA / 'postgres'}")
+    env.setdefault("AUTH_SECRET", _dev_secret())
+    env.update({
+        "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
+        "HOST": "127.0.0.1",
+        "RELOAD": "true",
+        "AGENT_URL": env.get("AGENT_URL", "http://127.0.0.1:8002"),
+        "MCP_SERVER_URL": env.get("MCP_SERVER_URL", "http://127.0.0.1:8001/mcp"),
+        "BACKEND_URL": env.get("BACKEND_URL", "http://127.0.0.1:8000"),
+        "NEXT_TELEMETRY_DISABLED": "1",
+    })
+    return env, server
+
+
+def up() -> int:
+    DATA.mkdir(exist_ok=True)
+    LOG_DIR.mkdir(exist_ok=True)
+    if PID_FILE.exists() and _alive(int(PID_FILE.read_text())):
+        _say(f"already running (pid {PID_FILE.read_text().strip()}); `make down` stops it")
+        return 1
+    wanted = [s for s in SERVICES if s.present.exists()]
+    busy = [s for s in wanted if http_status(f"http://127.0.0.1:{s.port}/", timeout=0.5) is not None]
+    if busy:
+        _say("ports in use: " + ", ".join(f"{s.port} ({s.name})" for s in busy) + "; stop what uses them")
+        return 1
+
+    env, server = _environment()
+    children: list[tuple[Service, subprocess.Popen[bytes]]] = []
+
+    def stop(*_: object) -> None:
+        for _service, proc in reversed(children):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for _service, proc in children:
+            try:
+                proc.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
+        PID_FILE.unlink(missing_ok=True)
+        _say("stopped")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    PID_FILE.write_text(str(os.getpid()))
+
+    _say("applying migrations")
+    if subprocess.run([PY, "-m", "todo_core.migrate"], env=env, cwd=ROOT).returncode != 0:
+        _say("migration failed: see the message above (is DATABASE_URL right?)")
+        stop()
+    for service in wanted:
+        log = open(LOG_DIR / f"{service.name}.log", "ab")  # noqa: SIM115 - open while the child runs
+        cwd = ROOT / "frontend" if service.name == "frontend" else ROOT
+        proc = subprocess.Popen(service.command, cwd=cwd, env={**env, "PORT": str(service.port)},
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        children.append((service, proc))
+    for service, proc in children:
+        try:
+            seconds = wait_for(f"http://127.0.0.1:{service.port}{service.health}", timeout=120, process=proc)
+            _say(f"{service.name:<11} http://127.0.0.1:{service.port}  (ready in {seconds:.1f}s)")
+        except (TimeoutError, RuntimeError) as exc:
+            _say(f"{service.name} did not become ready: {exc}; log: {LOG_DIR / service.name}.log")
+            stop()
+    _say(f"logs in {LOG_DIR}; Ctrl-C or `make down` stops everything")
+    while True:
+        for service, proc in children:
+            if proc.poll() is not None:
+                _say(f"{service.name} exited with {proc.returncode}; log: {LOG_DIR / service.name}.log")
+                stop()
+        time.sleep(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def down() -> int:
+    if not PID_FILE.exists():
+        _say("nothing to stop")
+        return 0
+    pid = int(PID_FILE.read_text())
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    PID_FILE.unlink(missing_ok=True)
+    _say("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["up", "down"])
+    sys.exit(up() if parser.parse_args().command == "up" else down())

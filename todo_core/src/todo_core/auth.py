@@ -1,0 +1,59 @@
+"""JWT issue/verify (HS256) and argon2 password hashing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, expired, or not signed with our secret."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(user_id: str, email: str, secret: str, ttl_seconds: int) -> str:
+    now = int(time.time())
+    claims = {"sub": user_id, "email": email, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, secret: str) -> dict[str, Any]:
+    """Claims of a valid token; anything else (incl. `alg: none`) raises InvalidToken."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise InvalidToken("token has no subject")
+    return claims
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token from an `Authorization: Bearer <token>` header value."""
+    if not authorization:
+        raise InvalidToken("missing Authorization header")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Authorization header must be 'Bearer <token>'")
+    return token.strip()

@@ -1,0 +1,77 @@
+"""`python -m todo_core.migrate`: wait for the database, then `alembic upgrade head`.
+
+The one migration entry point for `make up`, compose and the Helm Job. Safe to run concurrently:
+a PostgreSQL advisory lock serialises runs, and a run that finds the schema at head does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from todo_core.db import normalize_database_url
+from todo_core.health import alembic_config
+from todo_core.logging import configure_logging
+from todo_core.settings import MigrationSettings
+
+log = logging.getLogger("todo_core.migrate")
+ADVISORY_LOCK_KEY = 0x70D0_57AC  # arbitrary, fixed: every migrator takes the same lock
+
+
+def _upgrade(sync_connection: object) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = sync_connection
+    command.upgrade(config, "head")
+
+
+async def _wait_for_database(url: str, wait_seconds: float) -> AsyncConnection:
+    engine = create_async_engine(url, connect_args={"timeout": 3})
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(wait_seconds),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        retry=retry_if_exception_type((OSError, Exception)),
+        reraise=True,
+    ):
+        with attempt:
+            if attempt.retry_state.attempt_number > 1:
+                log.info("waiting for the database", extra={"attempt": attempt.retry_state.attempt_number})
+            conn = await engine.connect()
+            await conn.execute(text("SELECT 1"))
+            return conn
+    raise AssertionError("unreachable")
+
+
+async def migrate(database_url: str, wait_seconds: float = 60.0) -> None:
+    conn = await _wait_for_database(normalize_database_url(database_url), wait_seconds)
+    try:
+        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        await conn.commit()
+        await conn.run_sync(_upgrade)
+        await conn.commit()
+        await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        await conn.commit()
+    finally:
+        await conn.close()
+        await conn.engine.dispose()
+
+
+def main() -> int:
+    settings = MigrationSettings()  # type: ignore[call-arg]  # DATABASE_URL comes from the environment
+    configure_logging(settings.LOG_LEVEL)
+    try:
+        asyncio.run(migrate(settings.DATABASE_URL, settings.MIGRATION_WAIT_SECONDS))
+    except Exception as exc:
+        log.error("migration failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    log.info("database schema is at head")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""SQLAlchemy 2 models: the schema itself changes only through Alembic migrations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 1000
+TAG_MAX = 32
+TAGS_MAX = 10
+MESSAGE_MAX = 10_000
+
+
+class Priority(enum.StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Recurrence(enum.StrEnum):
+    none = "none"
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+class Role(enum.StrEnum):
+    user = "user"
+    assistant = "assistant"
+    tool = "tool"
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                length=16, validate_strings=True)
+
+
+def _new_user_id() -> str:
+    return str(uuid.uuid4())
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_user_id)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    # Case-insensitive uniqueness: the index is on lower(email).
+    __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
+    description: Mapped[str | None] = mapped_column(String(DESCRIPTION_MAX))
+    completed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="false")
+    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), nullable=False,
+                                               default=Priority.medium, server_default="medium")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(TAG_MAX)), nullable=False, default=list,
+                                            server_default="{}")
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence, "recurrence"), nullable=False,
+                                                   default=Recurrence.none, server_default="none")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_tasks_user_completed", "user_id", "completed"),
+        Index("ix_tasks_tags", "tags", postgresql_using="gin"),
+    )
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON().with_variant(JSONB, "postgresql"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,203 @@
+"""Input and output shapes, with every task rule that can be checked without the database.
+
+Both the REST API and the MCP tools validate through these models, so a rule lives here once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from todo_core.models import (
+    DESCRIPTION_MAX,
+    MESSAGE_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    Priority,
+    Recurrence,
+    Role,
+)
+
+INT32_MAX = 2**31 - 1
+LIST_LIMIT_MAX = 200
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Treat a date-time without an offset as UTC, so comparisons never mix naive and aware."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _normalise_tags(tags: list[str]) -> list[str]:
+    """Lower-case, strip, drop duplicates keeping first-seen order."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(tag, None)
+    return list(seen)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value or None
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+Description = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX),
+    AfterValidator(_blank_to_none),
+]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=TAG_MAX)]
+Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX), AfterValidator(_normalise_tags)]
+DueAt = Annotated[datetime | None, AfterValidator(_aware)]
+TaskId = Annotated[int, Field(ge=1, le=INT32_MAX)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class TaskCreate(_Input):
+    title: Title
+    description: Description = None
+    priority: Priority = Priority.medium
+    tags: Tags = Field(default_factory=list)
+    due_at: DueAt = None
+    recurrence: Recurrence = Recurrence.none
+
+
+class TaskUpdate(_Input):
+    """Only the fields present in the request change (see `model_fields_set`)."""
+
+    title: Title | None = None
+    description: Description = None
+    priority: Priority | None = None
+    tags: Tags | None = None
+    due_at: DueAt = None
+    recurrence: Recurrence | None = None
+
+    @field_validator("title", "priority", "tags", "recurrence", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+TaskStatus = Literal["all", "pending", "completed"]
+TaskSort = Literal["created", "title", "due_date", "priority"]
+
+
+class TaskQuery(_Input):
+    status: TaskStatus = "all"
+    priority: Priority | None = None
+    tag: Tag | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    due_before: DueAt = None
+    due_after: DueAt = None
+    sort: TaskSort = "created"
+    order: Literal["asc", "desc"] = "desc"
+    limit: int = Field(default=50, ge=1, le=LIST_LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=INT32_MAX)
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str | None
+    completed: bool
+    priority: Priority
+    tags: list[str]
+    due_at: datetime | None
+    recurrence: Recurrence
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    total: int
+    limit: int
+    offset: int
+
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class SignupIn(_Input):
+    email: EmailStr
+    password: Password
+    name: Name | None = None
+
+
+class LoginIn(_Input):
+    email: EmailStr
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    email: str
+    name: str | None
+    created_at: datetime
+
+
+class AuthOut(BaseModel):
+    token: str
+    user: UserOut
+
+
+MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)]
+
+
+class ToolCall(BaseModel):
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: Any = None
+
+
+class ChatIn(_Input):
+    conversation_id: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
+    message: MessageText
+
+
+class ChatOut(BaseModel):
+    conversation_id: int
+    response: str
+    tool_calls: list[ToolCall]
+
+
+class ConversationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: Role
+    content: str
+    tool_calls: list[ToolCall] | None
+    created_at: datetime

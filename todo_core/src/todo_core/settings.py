@@ -1,0 +1,72 @@
+"""Settings shared by every Python service (pydantic-settings, read from the environment)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that ship in examples and docs; a production process refuses to start with any of them.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changethis", "secret", "dev-insecure-secret", "replace-me"}
+)
+DEV_AUTH_SECRET = "dev-insecure-secret"
+MIN_SECRET_LENGTH = 32
+
+
+class CommonSettings(BaseSettings):
+    """Fields every service has. Subclasses add their own and set a PORT default."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=True)
+
+    ENVIRONMENT: Literal["development", "production"] = "development"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    HOST: str = "0.0.0.0"  # noqa: S104 - containers must listen on all interfaces
+    PORT: int = Field(default=8000, ge=1, le=65535)
+    RELOAD: bool = False
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def check_secret(settings: BaseSettings, name: str) -> None:
+    """Refuse a placeholder or short secret outside development, naming the variable."""
+    value = getattr(settings, name)
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
+    if getattr(settings, "ENVIRONMENT", "production") == "development":
+        return
+    if raw.strip().lower() in PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH} characters "
+            f"when ENVIRONMENT=production (generate one with: openssl rand -hex 32)"
+        )
+
+
+class AuthSettingsMixin(BaseSettings):
+    AUTH_SECRET: SecretStr = SecretStr(DEV_AUTH_SECRET)
+    # Token lifetime; the contract's default is 7 days.
+    AUTH_TOKEN_TTL_SECONDS: int = Field(default=7 * 24 * 3600, ge=60)
+
+    @model_validator(mode="after")
+    def _reject_placeholder_auth_secret(self) -> AuthSettingsMixin:
+        check_secret(self, "AUTH_SECRET")
+        return self
+
+
+class DatabaseSettingsMixin(BaseSettings):
+    DATABASE_URL: str = Field(min_length=1)
+    # Bounded pool: a burst waits at most DB_POOL_TIMEOUT seconds for a connection, then fails fast.
+    DB_POOL_SIZE: int = Field(default=10, ge=1, le=100)
+    DB_MAX_OVERFLOW: int = Field(default=5, ge=0, le=100)
+    DB_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
+    DB_CONNECT_TIMEOUT: float = Field(default=3.0, gt=0)
+    DB_STATEMENT_TIMEOUT_MS: int = Field(default=10_000, ge=100)
+
+
+class MigrationSettings(CommonSettings, DatabaseSettingsMixin):
+    """Settings of the one-shot migration entry point (`python -m todo_core.migrate`)."""
+
+    MIGRATION_WAIT_SECONDS: float = Field(default=60.0, gt=0)

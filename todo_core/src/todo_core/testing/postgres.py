@@ -1,0 +1,101 @@
+"""Where tests get PostgreSQL: TEST_DATABASE_URL, else testcontainers, else an embedded pgserver."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from todo_core.db import normalize_database_url
+
+log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[4]
+TABLES = ("messages", "conversations", "tasks", "users")
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg wants a plain postgresql:// scheme."""
+    parts = urlsplit(normalize_database_url(url))
+    return urlunsplit(("postgresql", *parts[1:]))
+
+
+def start_pgserver(data_dir: Path) -> tuple[str, object]:
+    """Start (or reuse) an embedded PostgreSQL 16 whose data lives in `data_dir`."""
+    import pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    return server.get_uri(), server
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield the URL of a PostgreSQL server's maintenance database."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as container:
+            yield container.get_connection_url()
+        return
+    url, server = start_pgserver(REPO_ROOT / ".data" / "test-postgres")
+    try:
+        yield url
+    finally:
+        server.cleanup()  # type: ignore[attr-defined]
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str, prefix: str = "todo_test") -> Iterator[str]:
+    """Create an empty database for this run, yield its URL, drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield normalize_database_url(with_database(server_url, name))
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def truncate_all(url: str) -> None:
+    await _admin(url, f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+
+
+async def fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    """Read the database directly, to check what an API call really wrote."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()

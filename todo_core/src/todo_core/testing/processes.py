@@ -1,0 +1,112 @@
+"""Run a service as a real process on a free loopback port, and stop it by process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """Status code of a GET, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(url: str, timeout: float = 30.0, status: int = 200, process: subprocess.Popen[bytes] | None = None
+              ) -> float:
+    """Poll `url` until it answers `status`; return the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        if http_status(url, timeout=1.0) == status:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer {status} within {timeout}s")
+
+
+@dataclass
+class ServiceProcess:
+    """One service started as `command` with `env`; `health_path` says when it is up."""
+
+    name: str
+    command: list[str]
+    port: int
+    env: dict[str, str]
+    health_path: str = "/health"
+    log_dir: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @classmethod
+    def python_module(cls, name: str, module: str, env: dict[str, str], **kwargs: object) -> ServiceProcess:
+        port = free_port()
+        full_env = {**os.environ, **env, "HOST": LOOPBACK, "PORT": str(port)}
+        return cls(name=name, command=[sys.executable, "-m", module], port=port, env=full_env, **kwargs)  # type: ignore[arg-type]
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Start the process and wait for health; returns seconds to healthy."""
+        out: int | object = subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(  # noqa: S603 - our own command
+            self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            return wait_for(self.url + self.health_path, timeout=timeout, process=self.process)
+        except Exception:
+            self.stop()
+            raise
+
+    def signal(self, sig: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+
+    def stop(self, timeout: float = 25.0) -> int | None:
+        """SIGTERM the process group, escalate to SIGKILL after `timeout`; return the exit code."""
+        if self.process is None:
+            return None
+        self.signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.process.wait(timeout=5)
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=5)
+            self.process = None
+
+    def restart(self, timeout: float = 30.0) -> float:
+        self.stop()
+        return self.start(timeout=timeout)
