@@ -1,0 +1,13 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // A self-contained server (`.next/standalone/server.js`) for the container image and the e2e tests.
+  output: "standalone",
+  poweredByHeader: false,
+  reactStrictMode: true,
+  // This app lives inside a monorepo with other lockfiles; pin the tracing root to this folder so
+  // the standalone output has server.js at its top level.
+  outputFileTracingRoot: __dirname,
+};
+
+export default nextConfig;

@@ -1,0 +1,186 @@
+"use client";
+
+import { useId, useState, type FormEvent } from "react";
+import { errorMessage } from "@/lib/errors";
+import { EMPTY_DRAFT, validateTaskDraft, type DraftErrors, type TaskDraft } from "@/lib/tasks";
+import { PRIORITIES, RECURRENCES, type TaskInput } from "@/lib/types";
+import { Alert } from "./Alert";
+
+/** Create or edit a task. `onSubmit` throws to show a server error; resolves when saved. */
+export function TaskForm({
+  mode,
+  initial = EMPTY_DRAFT,
+  onSubmit,
+  onCancel,
+}: {
+  mode: "create" | "edit";
+  initial?: TaskDraft;
+  onSubmit: (value: TaskInput) => Promise<void>;
+  onCancel?: () => void;
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState<TaskDraft>(initial);
+  const [errors, setErrors] = useState<DraftErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const editing = mode === "edit";
+
+  function set<K extends keyof TaskDraft>(key: K, value: TaskDraft[K]) {
+    setDraft((d) => ({ ...d, [key]: value }));
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setFormError(null);
+    const result = validateTaskDraft(draft);
+    if (!result.ok) {
+      setErrors(result.errors);
+      const first = Object.keys(result.errors)[0];
+      document.getElementById(`${id}-${first}`)?.focus();
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      await onSubmit(result.value);
+      if (!editing) setDraft(EMPTY_DRAFT);
+    } catch (error) {
+      setFormError(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function fieldProps(key: keyof TaskDraft) {
+    return {
+      id: `${id}-${key}`,
+      "aria-invalid": !!errors[key],
+      "aria-describedby": errors[key] ? `${id}-${key}-err` : undefined,
+    };
+  }
+
+  function fieldError(key: keyof TaskDraft) {
+    return errors[key] ? (
+      <p id={`${id}-${key}-err`} className="field-error">
+        {errors[key]}
+      </p>
+    ) : null;
+  }
+
+  return (
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label={editing ? "Edit task" : "Add a task"}
+      onKeyDown={(e) => {
+        if (editing && e.key === "Escape" && onCancel) {
+          e.preventDefault();
+          onCancel();
+        }
+      }}
+      className="space-y-3"
+    >
+      {formError && <Alert tone="error">{formError}</Alert>}
+      <div className="grid gap-3 sm:grid-cols-6">
+        <div className="sm:col-span-6">
+          <label htmlFor={`${id}-title`} className="label">
+            Title
+          </label>
+          <input
+            {...fieldProps("title")}
+            className="field"
+            value={draft.title}
+            maxLength={250}
+            placeholder={editing ? undefined : "What needs doing?"}
+            autoFocus={editing}
+            onChange={(e) => set("title", e.target.value)}
+          />
+          {fieldError("title")}
+        </div>
+        <div className="sm:col-span-6">
+          <label htmlFor={`${id}-description`} className="label">
+            Description <span className="font-normal text-slate-500">(optional)</span>
+          </label>
+          <textarea
+            {...fieldProps("description")}
+            className="field"
+            rows={2}
+            value={draft.description}
+            onChange={(e) => set("description", e.target.value)}
+          />
+          {fieldError("description")}
+        </div>
+        <div className="sm:col-span-2">
+          <label htmlFor={`${id}-priority`} className="label">
+            Priority
+          </label>
+          <select
+            {...fieldProps("priority")}
+            className="field"
+            value={draft.priority}
+            onChange={(e) => set("priority", e.target.value as TaskDraft["priority"])}
+          >
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {p[0].toUpperCase() + p.slice(1)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="sm:col-span-2">
+          <label htmlFor={`${id}-due`} className="label">
+            Due date <span className="font-normal text-slate-500">(optional)</span>
+          </label>
+          <input
+            {...fieldProps("due")}
+            type="datetime-local"
+            className="field"
+            value={draft.due}
+            onChange={(e) => set("due", e.target.value)}
+          />
+          {fieldError("due")}
+        </div>
+        <div className="sm:col-span-2">
+          <label htmlFor={`${id}-recurrence`} className="label">
+            Repeats
+          </label>
+          <select
+            {...fieldProps("recurrence")}
+            className="field"
+            value={draft.recurrence}
+            onChange={(e) => set("recurrence", e.target.value as TaskDraft["recurrence"])}
+          >
+            {RECURRENCES.map((r) => (
+              <option key={r} value={r}>
+                {r === "none" ? "Never" : r[0].toUpperCase() + r.slice(1)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="sm:col-span-6">
+          <label htmlFor={`${id}-tags`} className="label">
+            Tags <span className="font-normal text-slate-500">(comma-separated)</span>
+          </label>
+          <input
+            {...fieldProps("tags")}
+            className="field"
+            value={draft.tags}
+            placeholder="work, home"
+            onChange={(e) => set("tags", e.target.value)}
+          />
+          {fieldError("tags")}
+        </div>
+      </div>
+      <div className="flex gap-2">
+        <button type="submit" className="btn-primary" disabled={busy}>
+          {busy ? "Saving…" : editing ? "Save" : "Add task"}
+        </button>
+        {onCancel && (
+          <button type="button" className="btn-secondary" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
