@@ -1,0 +1,171 @@
+"""The agent's FastAPI application: `POST /v1/chat`, `GET /health`, `GET /health/ready`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+import httpx2
+from fastapi import Depends, FastAPI, Header, Request, status
+from fastapi.exceptions import HTTPException
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, field_validator
+
+from agent.settings import Settings, get_settings
+from todo_core.auth import InvalidToken, bearer_token, decode_token
+from todo_core.logging import configure_logging
+
+log = logging.getLogger("agent.main")
+
+MAX_MESSAGE_CHARS = 10_000
+MAX_MESSAGES = 200
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+class ChatMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatRequest(BaseModel):
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_a_user_message(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if messages[-1].role != "user":
+            raise ValueError("the last message must be the user's (role 'user')")
+        if not messages[-1].content.strip():
+            raise ValueError("the user's message must not be empty")
+        return messages
+
+
+class ToolCallRecord(BaseModel):
+    name: str
+    arguments: Any
+    result: Any
+
+
+class ChatResponse(BaseModel):
+    response: str
+    tool_calls: list[ToolCallRecord]
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from agent.chat import build_provider  # the Agents SDK import is the slow part of startup
+
+    settings = get_settings()
+    app.state.provider = build_provider(settings)
+    app.state.http = httpx2.AsyncClient(timeout=READINESS_TIMEOUT_SECONDS)
+    log.info(
+        "agent ready",
+        extra={"model": settings.model_name, "mcp_server_url": settings.MCP_SERVER_URL,
+               "openai_base_url": settings.OPENAI_BASE_URL if settings.uses_openai else None},
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        await app.state.http.aclose()
+        await app.state.provider.aclose()
+
+
+def caller_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    """The caller's bearer token, verified with AUTH_SECRET (it is forwarded to the MCP server)."""
+    settings = get_settings()
+    try:
+        token = bearer_token(authorization)
+        decode_token(token, settings.AUTH_SECRET.get_secret_value())
+    except InvalidToken as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None  # fmt: skip
+    return token
+
+
+Token = Annotated[str, Depends(caller_token)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.LOG_LEVEL)
+    app = FastAPI(title="Todo Stack agent", version="0.4.0", lifespan=lifespan, generate_unique_id_function=_operation_id)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"], responses={503: {"description": "The MCP server is not reachable"}})
+    async def health_ready(request: Request, settings: SettingsDep) -> JSONResponse:
+        url = settings.mcp_health_url
+        try:
+            answer = await request.app.state.http.get(url)
+        except httpx2.HTTPError as exc:
+            reason = f"MCP server unreachable at {url}: {type(exc).__name__}"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        if answer.status_code != 200:
+            reason = f"MCP server at {url} answered {answer.status_code}"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready", "mcp_server": "ok", "model": settings.model_name})
+
+    @app.post(
+        "/v1/chat",
+        response_model=ChatResponse,
+        tags=["chat"],
+        responses={401: {"description": "Missing or invalid token"}, 503: {"description": "MCP server or model unavailable"},
+                   504: {"description": "The turn took too long"}},
+    )  # fmt: skip
+    async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
+        from agent.chat import MCPUnavailable, run_chat
+
+        messages = [m.model_dump() for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
+        try:
+            async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
+                result = await run_chat(messages, token, settings, request.app.state.provider)
+        except MCPUnavailable as exc:
+            log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
+            return _error(503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}")
+        except TimeoutError:
+            return _error(504, f"the assistant did not answer within {settings.AGENT_REQUEST_TIMEOUT_SECONDS:g} s")
+        except Exception as exc:
+            if (answer := _model_error(exc, settings)) is not None:
+                return answer
+            raise
+        return ChatResponse(response=result.response, tool_calls=[ToolCallRecord(**c) for c in result.tool_calls])
+
+    return app
+
+
+def _error(code: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=code)
+
+
+def _model_error(exc: Exception, settings: Settings) -> JSONResponse | None:
+    """OpenAI client errors → 503 naming the model endpoint (never the key)."""
+    import openai
+
+    if not isinstance(exc, openai.APIError):
+        return None
+    where = settings.OPENAI_BASE_URL or "the OpenAI API"
+    log.warning("language model call failed", extra={"model": settings.AGENT_MODEL, "error": repr(exc)})
+    code = getattr(exc, "status_code", None)
+    detail = f"the language model ({settings.AGENT_MODEL} at {where}) failed"
+    return _error(503, f"{detail}: HTTP {code}" if code else f"{detail}: {type(exc).__name__}")
+
+
+app = create_app()

@@ -1,0 +1,22 @@
+"""The `local` model's natural-language front end: parse → resolve in context → plan.
+
+`next_move(history, steps, now)` is the whole interface: `history` is the conversation up to and
+including the user's latest message, `steps` the tool calls already made for it in this run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.nlu.context import Turn, resolve
+from agent.nlu.parser import Intent, parse
+from agent.nlu.planner import Plan, Step, ToolCall, plan
+
+__all__ = ["Intent", "Plan", "Step", "ToolCall", "Turn", "next_move", "parse"]
+
+
+def next_move(history: list[Turn], steps: list[Step], now: datetime) -> Plan:
+    resolved = resolve(history, now)
+    if isinstance(resolved, str):
+        return Plan(reply=resolved)
+    return plan(resolved, steps, now)
