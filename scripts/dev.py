@@ -38,10 +38,17 @@ class Service:
 PY = sys.executable
 SERVICES = [
     Service("backend", 8000, "/health/ready", [PY, "-m", "backend"], ROOT / "backend/src/backend/__main__.py"),
-    Service("mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"], ROOT / "mcp_server/src/mcp_server/__main__.py"),
+    Service(
+        "mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"], ROOT / "mcp_server/src/mcp_server/__main__.py"
+    ),
     Service("agent", 8002, "/health/ready", [PY, "-m", "agent"], ROOT / "agent/src/agent/__main__.py"),
-    Service("frontend", 3000, "/api/health", ["npm", "run", "dev", "--", "--port", "3000", "--hostname", "127.0.0.1"],
-            ROOT / "frontend/package.json"),
+    Service(
+        "frontend",
+        3000,
+        "/api/health",
+        ["npm", "run", "dev", "--", "--port", "3000", "--hostname", "127.0.0.1"],
+        ROOT / "frontend/package.json",
+    ),
 ]
 
 
@@ -70,15 +77,17 @@ def _environment() -> tuple[dict[str, str], object | None]:
         env["DATABASE_URL"] = url
         _say(f"embedded PostgreSQL 16 running, data in {DATA / 'postgres'}")
     env.setdefault("AUTH_SECRET", _dev_secret())
-    env.update({
-        "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
-        "HOST": "127.0.0.1",
-        "RELOAD": "true",
-        "AGENT_URL": env.get("AGENT_URL", "http://127.0.0.1:8002"),
-        "MCP_SERVER_URL": env.get("MCP_SERVER_URL", "http://127.0.0.1:8001/mcp"),
-        "BACKEND_URL": env.get("BACKEND_URL", "http://127.0.0.1:8000"),
-        "NEXT_TELEMETRY_DISABLED": "1",
-    })
+    env.update(
+        {
+            "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
+            "HOST": "127.0.0.1",
+            "RELOAD": "true",
+            "AGENT_URL": env.get("AGENT_URL", "http://127.0.0.1:8002"),
+            "MCP_SERVER_URL": env.get("MCP_SERVER_URL", "http://127.0.0.1:8001/mcp"),
+            "BACKEND_URL": env.get("BACKEND_URL", "http://127.0.0.1:8000"),
+            "NEXT_TELEMETRY_DISABLED": "1",
+        }
+    )
     return env, server
 
 
@@ -121,10 +130,16 @@ def up() -> int:
         _say("migration failed: see the message above (is DATABASE_URL right?)")
         stop()
     for service in wanted:
-        log = open(LOG_DIR / f"{service.name}.log", "ab")  # noqa: SIM115 - open while the child runs
+        log = open(LOG_DIR / f"{service.name}.log", "ab")
         cwd = ROOT / "frontend" if service.name == "frontend" else ROOT
-        proc = subprocess.Popen(service.command, cwd=cwd, env={**env, "PORT": str(service.port)},
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            service.command,
+            cwd=cwd,
+            env={**env, "PORT": str(service.port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         children.append((service, proc))
     for service, proc in children:
         try:

@@ -39,7 +39,8 @@ class TokenUser:
 
 def _unauthorized(reason: str) -> HTTPException:
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=f"not authenticated: {reason}",
+        status.HTTP_401_UNAUTHORIZED,
+        detail=f"not authenticated: {reason}",
         headers={"WWW-Authenticate": "Bearer"},
     )
 

@@ -39,9 +39,7 @@ def issue_token(user_id: str, email: str, secret: str, ttl_seconds: int) -> str:
 def decode_token(token: str, secret: str) -> dict[str, Any]:
     """Claims of a valid token; anything else (incl. `alg: none`) raises InvalidToken."""
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:

@@ -30,9 +30,7 @@ class ConversationRepository:
             raise ConversationNotFound(conversation_id)
         conversation = (
             await self.session.scalars(
-                select(Conversation).where(
-                    Conversation.id == conversation_id, Conversation.user_id == self.user_id
-                )
+                select(Conversation).where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
             )
         ).one_or_none()
         if conversation is None:

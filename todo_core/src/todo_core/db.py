@@ -17,9 +17,7 @@ def normalize_database_url(url: str) -> str:
     """Return `url` with the asyncpg driver, so one DATABASE_URL works for every tool."""
     parts = urlsplit(url.strip())
     if parts.scheme not in _ACCEPTED_SCHEMES:
-        raise ValueError(
-            f"DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r})"
-        )
+        raise ValueError(f"DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r})")
     return urlunsplit((_ASYNC_SCHEME, *parts[1:]))
 
 

@@ -63,8 +63,14 @@ class Base(DeclarativeBase):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False,
-                length=16, validate_strings=True)
+    return Enum(
+        cls,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+    )
 
 
 def _new_user_id() -> str:
@@ -92,16 +98,18 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
     description: Mapped[str | None] = mapped_column(String(DESCRIPTION_MAX))
     completed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="false")
-    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), nullable=False,
-                                               default=Priority.medium, server_default="medium")
-    tags: Mapped[list[str]] = mapped_column(ARRAY(String(TAG_MAX)), nullable=False, default=list,
-                                            server_default="{}")
+    priority: Mapped[Priority] = mapped_column(
+        _enum(Priority, "priority"), nullable=False, default=Priority.medium, server_default="medium"
+    )
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(TAG_MAX)), nullable=False, default=list, server_default="{}")
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence, "recurrence"), nullable=False,
-                                                   default=Recurrence.none, server_default="none")
+    recurrence: Mapped[Recurrence] = mapped_column(
+        _enum(Recurrence, "recurrence"), nullable=False, default=Recurrence.none, server_default="none"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
-                                                 onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -117,17 +125,16 @@ class Conversation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
-                                                 onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
 
 class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False)

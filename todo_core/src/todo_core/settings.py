@@ -22,7 +22,7 @@ class CommonSettings(BaseSettings):
 
     ENVIRONMENT: Literal["development", "production"] = "development"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    HOST: str = "0.0.0.0"  # noqa: S104 - containers must listen on all interfaces
+    HOST: str = "0.0.0.0"
     PORT: int = Field(default=8000, ge=1, le=65535)
     RELOAD: bool = False
 

@@ -80,9 +80,7 @@ class TaskRepository:
             stmt = stmt.where(Task.tags.contains([query.tag]))
         if query.q:
             pattern = f"%{_escape_like(query.q)}%"
-            stmt = stmt.where(
-                or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\"))
-            )
+            stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
         if query.due_before is not None:
             stmt = stmt.where(Task.due_at < query.due_before)
         if query.due_after is not None:

@@ -5,11 +5,14 @@ import time
 import httpx
 import jwt
 import pytest
+
 from todo_core.testing.accounts import Account, signup
 
 
 def test_signup_returns_token_and_user(client: httpx.Client) -> None:
-    response = client.post("/api/auth/signup", json={"email": "New@Example.com", "password": "long-enough", "name": "N"})
+    response = client.post(
+        "/api/auth/signup", json={"email": "New@Example.com", "password": "long-enough", "name": "N"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["user"]["email"] == "new@example.com"
@@ -20,7 +23,9 @@ def test_signup_returns_token_and_user(client: httpx.Client) -> None:
     assert me.json()["id"] == body["user"]["id"]
 
 
-@pytest.mark.parametrize("variant", ["alice@example.com", "ALICE@example.com", "Alice@Example.COM", " alice@example.com "])
+@pytest.mark.parametrize(
+    "variant", ["alice@example.com", "ALICE@example.com", "Alice@Example.COM", " alice@example.com "]
+)
 def test_duplicate_email_any_case_is_409(client: httpx.Client, alice: Account, variant: str) -> None:
     response = client.post("/api/auth/signup", json={"email": variant, "password": "another-pass"})
     assert response.status_code == 409
@@ -68,15 +73,19 @@ def _expired(account: Account, secret: str) -> str:
     return jwt.encode({"sub": account.id, "email": account.email, "iat": now - 100, "exp": now - 10}, secret, "HS256")
 
 
-@pytest.mark.parametrize("kind", ["tampered", "expired", "alg_none", "wrong_secret", "missing", "not_bearer", "garbage"])
-def test_bad_tokens_are_401_on_every_protected_route(client: httpx.Client, alice: Account, auth_secret: str,
-                                                     kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind", ["tampered", "expired", "alg_none", "wrong_secret", "missing", "not_bearer", "garbage"]
+)
+def test_bad_tokens_are_401_on_every_protected_route(
+    client: httpx.Client, alice: Account, auth_secret: str, kind: str
+) -> None:
     tokens = {
         "tampered": _tampered(alice.token),
         "expired": _expired(alice, auth_secret),
         "alg_none": _alg_none(alice.token),
-        "wrong_secret": jwt.encode({"sub": alice.id, "iat": int(time.time()), "exp": int(time.time()) + 60},
-                                   "x" * 40, "HS256"),
+        "wrong_secret": jwt.encode(
+            {"sub": alice.id, "iat": int(time.time()), "exp": int(time.time()) + 60}, "x" * 40, "HS256"
+        ),
         "garbage": "not.a.jwt",
     }
     if kind == "missing":
@@ -85,10 +94,18 @@ def test_bad_tokens_are_401_on_every_protected_route(client: httpx.Client, alice
         headers = {"Authorization": f"Basic {alice.token}"}
     else:
         headers = {"Authorization": f"Bearer {tokens[kind]}"}
-    for method, url in [("GET", "/api/auth/me"), ("GET", alice.path()), ("POST", alice.path()),
-                        ("GET", alice.path("/1")), ("PUT", alice.path("/1")), ("DELETE", alice.path("/1")),
-                        ("PATCH", alice.path("/1/complete"))]:
-        response = client.request(method, url, headers=headers, json={"title": "x"} if method in {"POST", "PUT"} else None)
+    for method, url in [
+        ("GET", "/api/auth/me"),
+        ("GET", alice.path()),
+        ("POST", alice.path()),
+        ("GET", alice.path("/1")),
+        ("PUT", alice.path("/1")),
+        ("DELETE", alice.path("/1")),
+        ("PATCH", alice.path("/1/complete")),
+    ]:
+        response = client.request(
+            method, url, headers=headers, json={"title": "x"} if method in {"POST", "PUT"} else None
+        )
         assert response.status_code == 401, (method, url, response.text)
         assert response.json()["detail"].startswith("not authenticated")
         assert response.headers["www-authenticate"] == "Bearer"

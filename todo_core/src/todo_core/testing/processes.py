@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -22,10 +24,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return False
+        return True
+
+
 def http_status(url: str, timeout: float = 2.0) -> int | None:
     """Status code of a GET, or None when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -33,8 +44,26 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def wait_for(url: str, timeout: float = 30.0, status: int = 200, process: subprocess.Popen[bytes] | None = None
-              ) -> float:
+def listening_pids(port: int) -> set[int]:
+    return {
+        c.pid
+        for c in psutil.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid
+    }
+
+
+def owns_port(process: subprocess.Popen[bytes], port: int) -> bool:
+    """True when `process` or one of its children listens on `port` (not some other program)."""
+    try:
+        family = {process.pid} | {c.pid for c in psutil.Process(process.pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return False
+    return bool(listening_pids(port) & family)
+
+
+def wait_for(
+    url: str, timeout: float = 30.0, status: int = 200, process: subprocess.Popen[bytes] | None = None
+) -> float:
     """Poll `url` until it answers `status`; return the seconds it took."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -70,15 +99,20 @@ class ServiceProcess:
 
     def start(self, timeout: float = 30.0) -> float:
         """Start the process and wait for health; returns seconds to healthy."""
+        if not _port_is_free(self.port):
+            raise RuntimeError(f"port {self.port} is already in use; {self.name} cannot start")
         out: int | object = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.process = subprocess.Popen(  # noqa: S603 - our own command
+            out = open(self.log_dir / f"{self.name}.log", "ab")
+        self.process = subprocess.Popen(
             self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            return wait_for(self.url + self.health_path, timeout=timeout, process=self.process)
+            seconds = wait_for(self.url + self.health_path, timeout=timeout, process=self.process)
+            if not owns_port(self.process, self.port):  # another program answered on our port
+                raise RuntimeError(f"{self.name}: port {self.port} answers, but not from this process")
+            return seconds
         except Exception:
             self.stop()
             raise

@@ -14,13 +14,13 @@ _ERRORS = {401: {"description": "Not authenticated"}}
 
 
 def _auth_out(user: User, settings: Settings) -> AuthOut:
-    token = issue_token(user.id, user.email, settings.AUTH_SECRET.get_secret_value(),
-                        settings.AUTH_TOKEN_TTL_SECONDS)
+    token = issue_token(user.id, user.email, settings.AUTH_SECRET.get_secret_value(), settings.AUTH_TOKEN_TTL_SECONDS)
     return AuthOut(token=token, user=UserOut.model_validate(user))
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "Email already registered"}})
+@router.post(
+    "/signup", status_code=status.HTTP_201_CREATED, responses={409: {"description": "Email already registered"}}
+)
 async def signup(body: SignupIn, session: SessionDep, settings: SettingsDep) -> AuthOut:
     user = await UserRepository(session).create(body.email, body.password, body.name)
     return _auth_out(user, settings)
@@ -38,6 +38,9 @@ async def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> Au
 async def me(user: CurrentUser, session: SessionDep) -> UserOut:
     account = await UserRepository(session).get(user.id)
     if account is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="not authenticated: account no longer exists",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="not authenticated: account no longer exists",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return UserOut.model_validate(account)

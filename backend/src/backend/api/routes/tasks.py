@@ -20,8 +20,9 @@ _NOT_FOUND = {**_ERRORS, 404: {"description": "No such task for this user"}}
 @router.get("", responses=_ERRORS)
 async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
     items, total = await TaskRepository(session, user.id).list(query)
-    return TaskPage(items=[TaskOut.model_validate(t) for t in items], total=total,
-                    limit=query.limit, offset=query.offset)
+    return TaskPage(
+        items=[TaskOut.model_validate(t) for t in items], total=total, limit=query.limit, offset=query.offset
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_ERRORS)

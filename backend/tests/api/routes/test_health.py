@@ -1,0 +1,63 @@
+"""Liveness stays 200; readiness follows the database and the schema, and recovers by itself."""
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from todo_core.migrate import migrate
+from todo_core.testing.postgres import fresh_database, start_pgserver
+from todo_core.testing.processes import ServiceProcess, http_status
+
+
+@pytest.fixture
+def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A PostgreSQL only this test uses, so it can be stopped and started again."""
+    data_dir = Path("/tmp") / f"todo-readiness-{tmp_path_factory.getbasetemp().name}"
+    url, server = start_pgserver(data_dir)
+    yield data_dir, url
+    server.cleanup()  # type: ignore[attr-defined]
+
+
+def _wait_status(url: str, status: int, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if http_status(url) == status:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer {status} within {timeout}s (last: {http_status(url)})")
+
+
+def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], auth_secret: str) -> None:
+    data_dir, server_url = own_postgres
+    with fresh_database(server_url, prefix="readiness") as database_url:
+        backend = ServiceProcess.python_module(
+            "backend-readiness",
+            "backend",
+            {"DATABASE_URL": database_url, "AUTH_SECRET": auth_secret, "ENVIRONMENT": "production"},
+        )
+        backend.start()
+        try:
+            ready, live = backend.url + "/health/ready", backend.url + "/health"
+            # Empty database: a migration is pending.
+            assert http_status(ready) == 503
+            assert http_status(live) == 200
+            asyncio.run(migrate(database_url))
+            assert http_status(ready) == 200
+
+            # Database down: readiness says so quickly, liveness stays green.
+            start_pgserver(data_dir)[1].cleanup()  # type: ignore[attr-defined]  # same server: stop it
+            started = time.monotonic()
+            assert http_status(ready, timeout=10) == 503
+            assert time.monotonic() - started < 3.5, "readiness must fail fast, not hang"
+            assert http_status(live) == 200
+
+            # Database back: ready again by itself, no restart.
+            start_pgserver(data_dir)
+            recovered = _wait_status(ready, 200, timeout=5)
+            assert http_status(live) == 200
+            print(f"readiness recovered {recovered:.2f}s after the database came back")
+        finally:
+            backend.stop()
