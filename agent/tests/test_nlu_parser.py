@@ -43,6 +43,11 @@ def at(day: int, month: int = 11, year: int = 2026, hour: int = 12, minute: int 
         ("Hey, add pick up the kids", "Pick up the kids"),
         ("Add daily standup notes", "Daily standup notes"),  # "daily" inside a title stays
         ("Add buy sun cream", "Buy sun cream"),  # "sun" is not Sunday
+        ("add alice's birthday party", "Alice's birthday party"),
+        ("add another round of edits", "Round of edits"),
+        ("add onerous paperwork", "Onerous paperwork"),
+        ("add the newsletter", "Newsletter"),
+        ("create setlist for the gig", "Setlist for the gig"),
     ],
 )
 def test_add_cleans_the_title(message: str, title: str) -> None:

@@ -282,8 +282,8 @@ def take_modifiers(text: str, now: datetime, *, recurrence: bool = True) -> Modi
 _TITLE_PREFIXES = [
     # "add a new high priority task to", "create a todo:", "new task -", "put ... on my list"
     re.compile(
-        rf"^(?:add|create|make|new|put|insert|save|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)"
-        rf"(?:\s+(?:a|an|the|one|my|new|another|more))*(?:\s+{_TASK_NOUN}|\s+note)?"
+        rf"^(?:add|create|make|new|put|insert|save|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b"
+        rf"(?:\s+(?:a|an|the|one|my|new|another|more)\b)*(?:\s+{_TASK_NOUN}\b|\s+note\b)?"
         rf"(?:\s*(?::|-|to\s+do|to|for\s+me\s+to|for|that\s+says|saying|called|named|titled|about|reading|which\s+says|so\s+that\s+i|so\s+i)\b|\s*:|\s+-)?\s*",
         re.IGNORECASE,
     ),
