@@ -292,9 +292,7 @@ class Dockerfile:
         for command in commands:
             if command.cmd == "FROM":
                 base = command.value[0]
-                name = (
-                    command.value[2] if len(command.value) >= 3 and command.value[1].upper() == "AS" else None
-                )
+                name = command.value[2] if len(command.value) >= 3 and command.value[1].upper() == "AS" else None
                 parent = next((s for s in stages if s.name == base), None)
                 stages.append(Stage(name=name, base=base, commands=[], parent=parent))
             elif stages:

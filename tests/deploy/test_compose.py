@@ -144,7 +144,7 @@ def test_service_urls_name_compose_services_and_their_ports(compose: dict[str, A
             if not isinstance(value, str) or "://" not in value:
                 continue
             parts = urlsplit(INTERPOLATION.sub("x", value))
-            host = parts.hostname
+            host = parts.hostname or ""
             assert host in services, f"{name}.{key}: {host} is not a compose service"
             assert parts.port == ports[host], f"{name}.{key}: {host} listens on {ports[host]}, not {parts.port}"
             seen += 1

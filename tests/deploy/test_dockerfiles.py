@@ -157,12 +157,8 @@ def test_copy_sources_exist_and_are_not_dockerignored(name: str, parsed: dict[st
         for source in command.value[:-1]:
             assert not Path(source).is_absolute() and ".." not in Path(source).parts, source
             assert (REPO_ROOT / source).exists(), f"line {command.start_line}: {source} is not in the context"
-            assert not ignore.excluded(source.rstrip("/")), (
-                f"line {command.start_line}: .dockerignore drops {source}"
-            )
-            assert ignore.included_files(REPO_ROOT, source), (
-                f"line {command.start_line}: nothing of {source} is sent"
-            )
+            assert not ignore.excluded(source.rstrip("/")), f"line {command.start_line}: .dockerignore drops {source}"
+            assert ignore.included_files(REPO_ROOT, source), f"line {command.start_line}: nothing of {source} is sent"
 
 
 def test_dockerignore_keeps_the_context_small() -> None:
@@ -248,9 +244,7 @@ def test_cmd_is_exec_form_and_its_entry_point_resolves(name: str, parsed: dict[s
     else:
         package = json.loads((REPO_ROOT / "frontend" / "package.json").read_text())
         assert dev_cmd.value == ("npm", "run", "dev") and "dev" in package["scripts"]
-        assert re.search(
-            r"output:\s*[\"']standalone[\"']", (REPO_ROOT / "frontend" / "next.config.ts").read_text()
-        )
+        assert re.search(r"output:\s*[\"']standalone[\"']", (REPO_ROOT / "frontend" / "next.config.ts").read_text())
 
 
 @pytest.mark.parametrize("name", PYTHON_SERVICES)
@@ -275,9 +269,7 @@ def test_python_layers_follow_the_uv_recipe(name: str, parsed: dict[str, Dockerf
     assert not re.search(r"\b(pip|uv|apt-get|apk|gcc)\b", runtime_runs), runtime_runs
     copies = [c for c in dockerfile.final.commands if c.cmd == "COPY"]
     assert [c.value for c in copies] == [("/app/.venv", "/app/.venv")]
-    assert "--no-editable" in " ".join(
-        c.value[0] for c in dockerfile.stage("build").commands if c.cmd == "RUN"
-    )
+    assert "--no-editable" in " ".join(c.value[0] for c in dockerfile.stage("build").commands if c.cmd == "RUN")
 
 
 def test_frontend_runtime_holds_only_the_standalone_server(parsed: dict[str, Dockerfile]) -> None:
@@ -294,9 +286,7 @@ def test_frontend_runtime_holds_only_the_standalone_server(parsed: dict[str, Doc
 
 def _image_env(stage_env: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in stage_env.items() if not k.startswith("UV_") and k != "PATH"}
-    env["PATH"] = (
-        f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # the venv's python
-    )
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # the venv's python
     return env
 
 
@@ -340,9 +330,7 @@ def test_runtime_cmd_started_as_a_process_reaches_health(
 
 
 @pytest.mark.slow
-def test_migration_command_runs_from_the_backend_image_env(
-    parsed: dict[str, Dockerfile], database_url: str
-) -> None:
+def test_migration_command_runs_from_the_backend_image_env(parsed: dict[str, Dockerfile], database_url: str) -> None:
     """compose and the chart run `python -m todo_core.migrate` in the backend image: idempotent, exit 0."""
     env = {
         **os.environ,
@@ -350,7 +338,5 @@ def test_migration_command_runs_from_the_backend_image_env(
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "production",
     }
-    result = subprocess.run(
-        MIGRATION_COMMAND, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run(MIGRATION_COMMAND, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
