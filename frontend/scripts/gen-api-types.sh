@@ -14,8 +14,8 @@ trap 'rm -f "$tmp"' EXIT
 
 if [ -z "$source" ]; then
   python="${PYTHON:-$repo/.venv/bin/python}"
-  # AUTH_SECRET only satisfies settings validation; the schema does not depend on it.
-  (cd "$repo" && AUTH_SECRET="${AUTH_SECRET:-openapi-generation-only-not-a-secret-000000}" \
+  # DATABASE_URL/AUTH_SECRET only satisfy settings validation: building the schema connects to nothing.
+  (cd "$repo" && DATABASE_URL="${DATABASE_URL:-postgresql+asyncpg://openapi:openapi@127.0.0.1:1/openapi}" AUTH_SECRET="${AUTH_SECRET:-openapi-generation-only-not-a-secret-000000}" \
     "$python" -c 'import json; from backend.main import app; print(json.dumps(app.openapi()))') >"$tmp"
 elif [[ "$source" == http://* || "$source" == https://* ]]; then
   node -e '

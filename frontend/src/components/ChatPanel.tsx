@@ -184,7 +184,7 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
         )}
       </div>
 
-      <form onSubmit={send} className="space-y-2 border-t border-slate-200 p-3">
+      <form onSubmit={send} aria-label="Send a message" className="space-y-2 border-t border-slate-200 p-3">
         {error && <Alert tone="error">{error}</Alert>}
         <label htmlFor={`${id}-input`} className="label">
           Message the assistant

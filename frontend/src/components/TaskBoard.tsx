@@ -75,7 +75,11 @@ export function TaskBoard({ version }: { version: number }) {
     run(() => apiFetch<Task>(`/api/tasks/${task.id}`, { method: "PUT", body: value }), `Saved "${value.title}".`);
   const toggle = (task: Task) =>
     run(
-      () => apiFetch<Task>(`/api/tasks/${task.id}/complete`, { method: "PATCH" }),
+      async () => {
+        const updated = await apiFetch<Task>(`/api/tasks/${task.id}/complete`, { method: "PATCH" });
+        // Show the answer at once; the reload that follows re-applies filters and sorting.
+        setItems((current) => current.map((t) => (t.id === updated.id ? updated : t)));
+      },
       task.completed ? `Marked "${task.title}" as not done.` : `Completed "${task.title}".`,
     ).catch(() => undefined);
 

@@ -21,8 +21,8 @@ export function TaskFiltersBar({
   const id = useId();
   const set = <K extends keyof TaskFilters>(key: K, value: TaskFilters[K]) => onChange({ ...filters, [key]: value });
   return (
-    <div role="search" aria-label="Search and filter tasks" className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6">
-      <div className="sm:col-span-2 lg:col-span-2">
+    <div role="search" aria-label="Search and filter tasks" className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+      <div className="sm:col-span-2">
         <label htmlFor={`${id}-q`} className="label">
           Search
         </label>
@@ -86,37 +86,35 @@ export function TaskFiltersBar({
           ))}
         </datalist>
       </div>
-      <div className="flex gap-2">
-        <div className="flex-1">
-          <label htmlFor={`${id}-sort`} className="label">
-            Sort by
-          </label>
-          <select
-            id={`${id}-sort`}
-            className="field"
-            value={filters.sort}
-            onChange={(e) => set("sort", e.target.value as TaskFilters["sort"])}
-          >
-            <option value="created">Created</option>
-            <option value="title">Title</option>
-            <option value="due_date">Due date</option>
-            <option value="priority">Priority</option>
-          </select>
-        </div>
-        <div className="flex-1">
-          <label htmlFor={`${id}-order`} className="label">
-            Order
-          </label>
-          <select
-            id={`${id}-order`}
-            className="field"
-            value={filters.order}
-            onChange={(e) => set("order", e.target.value as TaskFilters["order"])}
-          >
-            <option value="asc">Ascending</option>
-            <option value="desc">Descending</option>
-          </select>
-        </div>
+      <div>
+        <label htmlFor={`${id}-sort`} className="label">
+          Sort by
+        </label>
+        <select
+          id={`${id}-sort`}
+          className="field"
+          value={filters.sort}
+          onChange={(e) => set("sort", e.target.value as TaskFilters["sort"])}
+        >
+          <option value="created">Created</option>
+          <option value="title">Title</option>
+          <option value="due_date">Due date</option>
+          <option value="priority">Priority</option>
+        </select>
+      </div>
+      <div>
+        <label htmlFor={`${id}-order`} className="label">
+          Order
+        </label>
+        <select
+          id={`${id}-order`}
+          className="field"
+          value={filters.order}
+          onChange={(e) => set("order", e.target.value as TaskFilters["order"])}
+        >
+          <option value="asc">Ascending</option>
+          <option value="desc">Descending</option>
+        </select>
       </div>
     </div>
   );

@@ -64,9 +64,11 @@ export function TaskItem({
         id={checkboxId}
         type="checkbox"
         className="mt-1 size-5 shrink-0 accent-indigo-600"
-        checked={task.completed}
-        disabled={toggling}
+        // Optimistic: flips at once, settles to the server's answer (or back, on error).
+        checked={toggling ? !task.completed : task.completed}
+        aria-busy={toggling}
         onChange={async () => {
+          if (toggling) return;
           setToggling(true);
           try {
             await onToggle(task);

@@ -1,5 +1,5 @@
 // Task rules the UI needs: list query building, due-date highlighting, form parsing/validation.
-import type { Priority, Recurrence, SortField, SortOrder, StatusFilter, Task, TaskInput } from "./types";
+import type { Priority, Recurrence, SortField, SortOrder, StatusFilter, Task, TaskInput, TaskQueryKey } from "./types";
 
 export const TITLE_MAX = 200;
 export const DESCRIPTION_MAX = 1000;
@@ -40,7 +40,7 @@ export const TASK_QUERY_KEYS = [
   "order",
   "limit",
   "offset",
-] as const;
+] as const satisfies readonly TaskQueryKey[];
 
 /** The list query for the current filters; empty filters are left out. */
 export function buildTaskQuery(

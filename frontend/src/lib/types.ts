@@ -1,41 +1,21 @@
-// Domain types used by the UI. Until the backend's OpenAPI schema is available these mirror
-// docs/architecture.md ("JSON shapes"); `npm run gen:api` writes api-types.ts from the schema.
-export type Priority = "low" | "medium" | "high";
-export type Recurrence = "none" | "daily" | "weekly" | "monthly";
-export type StatusFilter = "all" | "pending" | "completed";
-export type SortField = "created" | "title" | "due_date" | "priority";
-export type SortOrder = "asc" | "desc";
+// Domain types used by the UI, taken from the backend's OpenAPI schema (api-types.ts is generated
+// by `npm run gen:api`; regenerate it when the backend's shapes change).
+import type * as Api from "./api-types";
 
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  created_at: string;
-}
+export type Priority = Api.Priority;
+export type Recurrence = Api.Recurrence;
+export type User = Api.UserOut;
+export type Task = Api.TaskOut;
+export type TaskList = Api.TaskPage;
+type ListQuery = NonNullable<Api.operations["list_tasks"]["parameters"]["query"]>;
+export type StatusFilter = NonNullable<ListQuery["status"]>;
+export type SortField = NonNullable<ListQuery["sort"]>;
+export type SortOrder = NonNullable<ListQuery["order"]>;
+/** The list endpoint's query parameter names (checked against the schema). */
+export type TaskQueryKey = keyof ListQuery;
 
-export interface Task {
-  id: number;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  priority: Priority;
-  tags: string[];
-  due_at: string | null;
-  recurrence: Recurrence;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-}
-
-export interface TaskList {
-  items: Task[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-/** Fields sent on create/update. */
-export interface TaskInput {
+/** Fields sent on create and update (a full TaskCreate, also a valid TaskUpdate). */
+export interface TaskInput extends Api.TaskCreate {
   title: string;
   description: string | null;
   priority: Priority;
@@ -44,6 +24,7 @@ export interface TaskInput {
   recurrence: Recurrence;
 }
 
+// Chat shapes: not in the backend schema yet (docs/architecture.md "JSON shapes").
 export interface ToolCall {
   name: string;
   arguments: unknown;

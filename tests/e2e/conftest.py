@@ -1,0 +1,130 @@
+"""Fixtures for the browser end-to-end tests: Debian's chromium and the standalone frontend.
+
+The Python services (backend, mcp-server, agent) and PostgreSQL come from the shared plugin
+`todo_core.testing.plugin`; this adds the Next.js standalone server in front of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from todo_core.testing.processes import ServiceProcess, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+FRONTEND = REPO / "frontend"
+SERVER_JS = FRONTEND / ".next" / "standalone" / "server.js"
+ARTIFACTS = REPO / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+LOG_DIR = ARTIFACTS / "logs"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What the standalone build depends on; a change to any of these makes the build stale.
+BUILD_INPUTS = ["src", "public", "package.json", "package-lock.json", "next.config.ts", "postcss.config.mjs"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_before_browser(database_url: str) -> str:
+    """Create and migrate the database before Playwright starts: the sync Playwright API keeps an
+    event loop running in this thread, after which the plugin's `asyncio.run` calls would fail.
+    (For the same reason these tests use unique accounts instead of the function-scoped `db`.)"""
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run scripts/install-browser.sh")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
+
+
+def _newest_input_mtime() -> float:
+    newest = 0.0
+    for name in BUILD_INPUTS:
+        path = FRONTEND / name
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file()) if path.exists() else []
+        for file in files:
+            newest = max(newest, file.stat().st_mtime)
+    return newest
+
+
+def _ensure_standalone_build() -> None:
+    """Build the frontend when there is no build or it is older than its sources."""
+    if SERVER_JS.exists() and SERVER_JS.stat().st_mtime >= _newest_input_mtime():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not installed: the e2e tests need Node 20+ to build the frontend")
+    env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1"}
+    if not (FRONTEND / "node_modules").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, env=env, check=True)
+    subprocess.run([npm, "run", "build"], cwd=FRONTEND, env=env, check=True)
+
+
+@pytest.fixture(scope="session")
+def standalone_frontend() -> Path:
+    _ensure_standalone_build()
+    return SERVER_JS
+
+
+@pytest.fixture(scope="session")
+def start_frontend(standalone_frontend: Path) -> Iterator[Callable[[str], ServiceProcess]]:
+    """Starts a standalone frontend (own process group, free loopback port) for a backend URL."""
+    started: list[ServiceProcess] = []
+
+    def start(backend_url: str) -> ServiceProcess:
+        node = shutil.which("node") or "node"
+        port = free_port()
+        env = {
+            **os.environ,
+            "NODE_ENV": "production",
+            "NEXT_TELEMETRY_DISABLED": "1",
+            "PORT": str(port),
+            "HOSTNAME": "127.0.0.1",
+            "BACKEND_URL": backend_url,
+        }
+        process = ServiceProcess(
+            name=f"frontend-{port}",
+            command=[node, str(standalone_frontend)],
+            port=port,
+            env=env,
+            health_path="/api/health",
+            log_dir=LOG_DIR,
+        )
+        process.start(timeout=60)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def frontend_url(start_frontend: Callable[[str], ServiceProcess], backend_server: ServiceProcess) -> str:
+    """The frontend in front of the session's backend."""
+    return start_frontend(backend_server.url).url
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
