@@ -1,0 +1,343 @@
+"""The MCP server and its five task tools.
+
+Every tool validates through todo_core's schemas (TaskCreate, TaskUpdate, TaskQuery) and acts
+through TaskRepository scoped to the token's user, so the rules are the REST API's rules.
+Argument types are todo_core's own annotated types: the published JSON schema (enums, lengths,
+formats) is generated from the same definitions that validate.
+
+Results: a success is one JSON text block (what the agent reads) plus the same data as
+structured content; a failure is an `isError` result whose text is the plain message
+("task 7 not found", "invalid arguments: title: ...", "database unavailable ...").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mcp_server.auth import request_user_id
+from todo_core.db import session_scope
+from todo_core.errors import TaskNotFound
+from todo_core.models import DESCRIPTION_MAX, Priority, Recurrence
+from todo_core.schemas import (
+    LIST_LIMIT_MAX,
+    Description,
+    DueAt,
+    Tag,
+    Tags,
+    TaskCreate,
+    TaskId,
+    TaskQuery,
+    TaskStatus,
+    TaskUpdate,
+    Title,
+)
+from todo_core.tasks import TaskRepository
+
+log = logging.getLogger("mcp_server.tools")
+
+DB_UNAVAILABLE = "database unavailable, try again shortly"
+
+INSTRUCTIONS = """\
+Tools to manage the signed-in user's todo list. The user is identified by the bearer token of
+the connection: never ask for or pass a user id. Tasks are referred to by their numeric id;
+when the user names a task by its title, call list_tasks (with `query`) first to find its id.
+Dates are ISO 8601 (e.g. 2025-07-04T17:00:00Z); a date without an offset is taken as UTC.
+A tool error such as "task 7 not found" means no task with that id exists for this user.
+"""
+
+mcp = MCPServer(
+    name="todo-mcp-server",
+    title="Todo Stack tasks",
+    version="0.4.0",
+    instructions=INSTRUCTIONS,
+)
+
+
+# ---- result shapes (the contract: ../shared/ARCHITECTURE.md "MCP server") ------------------------
+
+
+class TaskResult(BaseModel):
+    task_id: int
+    status: Literal["created", "completed", "deleted", "updated"]
+    title: str
+
+
+class TaskSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    completed: bool
+    priority: Priority
+    due_at: datetime | None
+    tags: list[str]
+
+
+class TaskListResult(BaseModel):
+    """Structured content must be an object, so the list is wrapped as `{"result": [...]}`."""
+
+    result: list[TaskSummary]
+
+
+def _success(payload: dict[str, Any] | list[dict[str, Any]]) -> CallToolResult:
+    structured = payload if isinstance(payload, dict) else {"result": payload}
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(payload))], structured_content=structured)
+
+
+def _failure(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
+def _task_result(task: Any, status: str) -> CallToolResult:
+    return _success(TaskResult(task_id=task.id, status=status, title=task.title).model_dump(mode="json"))
+
+
+def _invalid_arguments(exc: ValidationError, renamed: Mapping[str, str] | None = None) -> CallToolResult:
+    """'invalid arguments: title: String should have at least 1 character' - the argument named."""
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        if loc:
+            loc[0] = (renamed or {}).get(loc[0], loc[0])
+        problems.append(f"{'.'.join(loc) or 'arguments'}: {error['msg']}")
+    return _failure("invalid arguments: " + "; ".join(problems))
+
+
+def _is_database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+@contextlib.asynccontextmanager
+async def _repository(ctx: Context) -> AsyncIterator[TaskRepository]:
+    """The caller's repository in one transaction (committed when the tool body succeeds)."""
+    request = ctx.request_context.request
+    user_id = request_user_id(request)  # raises unless BearerAuth let this request in
+    assert request is not None
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with contextlib.asynccontextmanager(session_scope)(factory) as session:
+        yield TaskRepository(session, user_id)
+
+
+async def _run(
+    tool: str, body: Callable[[], Awaitable[CallToolResult]], renamed: Mapping[str, str] | None = None
+) -> CallToolResult:
+    """Run a tool body; failures a caller can act on become tool errors, anything else stays a crash."""
+    try:
+        return await body()
+    except TaskNotFound as exc:
+        return _failure(str(exc))
+    except ValidationError as exc:
+        return _invalid_arguments(exc, renamed)
+    except Exception as exc:
+        if _is_database_unavailable(exc) or _is_database_unavailable(exc.__cause__ or exc):
+            log.warning("database unavailable", extra={"tool": tool, "error": repr(exc)})
+            return _failure(DB_UNAVAILABLE)
+        raise
+
+
+def _given(**arguments: Any) -> dict[str, Any]:
+    """The arguments the caller actually set: models often send null for every optional one."""
+    return {name: value for name, value in arguments.items() if value is not None}
+
+
+# ---- argument types: todo_core's types plus a description and example for the model ----------
+# Optional arguments are nullable and default to null, which means "not given".
+
+TaskIdArg = Annotated[
+    TaskId, Field(description="The task's numeric id, as returned by add_task or list_tasks.", examples=[3])
+]
+TAGS_HELP = (
+    'Short labels, at most 10, each 1-32 characters; stored lower-case without duplicates, e.g. ["home", "errands"].'
+)
+DUE_AT_HELP = (
+    "Due date-time in ISO 8601, e.g. 2025-07-04T17:00:00Z or 2025-07-04T09:00:00-05:00 "
+    "(without an offset it is taken as UTC; a plain date 2025-07-04 means midnight UTC)."
+)
+PRIORITY_HELP = "low, medium or high."
+
+
+@mcp.tool(
+    description=(
+        "Create a new task on the user's todo list and return its id. Only `title` is required; "
+        "leave out anything the user did not mention (priority defaults to medium, no due date, "
+        "no tags, not repeating). "
+        'Example: {"title": "File taxes", "priority": "high", "due_at": "2025-04-15T17:00:00Z", '
+        '"tags": ["finance"]}. '
+        'Returns {"task_id": 12, "status": "created", "title": "File taxes"}.'
+    ),
+    annotations=ToolAnnotations(
+        title="Add task", read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+    ),
+)
+async def add_task(
+    ctx: Context,
+    title: Annotated[Title, Field(description="What needs doing, 1-200 characters.", examples=["Buy groceries"])],
+    description: Annotated[Description, Field(description="Optional details, up to 1000 characters.")] = None,
+    priority: Annotated[Priority | None, Field(description=PRIORITY_HELP + " Default medium.")] = None,
+    due_at: Annotated[DueAt, Field(description=DUE_AT_HELP)] = None,
+    tags: Annotated[Tags | None, Field(description=TAGS_HELP)] = None,
+    recurrence: Annotated[
+        Recurrence | None,
+        Field(
+            description="How the task repeats: none (default), daily, weekly or monthly. Completing a "
+            "repeating task creates its next occurrence, due one period later."
+        ),
+    ] = None,
+) -> Annotated[CallToolResult, TaskResult]:
+    async def body() -> CallToolResult:
+        data = TaskCreate(
+            **_given(
+                title=title, description=description, priority=priority, due_at=due_at, tags=tags, recurrence=recurrence
+            )
+        )
+        async with _repository(ctx) as tasks:
+            task = await tasks.create(data)
+        return _task_result(task, "created")
+
+    return await _run("add_task", body)
+
+
+@mcp.tool(
+    description=(
+        "List the user's tasks, oldest first (at most 200), optionally filtered. Use it to answer "
+        "questions about the list, and to find a task's id from its title before completing, "
+        "updating or deleting it. "
+        'Example: {"status": "pending", "query": "groceries"}. '
+        'Returns [{"id": 3, "title": "Buy groceries", "completed": false, "priority": "medium", '
+        '"due_at": null, "tags": ["errands"]}], or [] when nothing matches.'
+    ),
+    annotations=ToolAnnotations(title="List tasks", read_only_hint=True, open_world_hint=False),
+)
+async def list_tasks(
+    ctx: Context,
+    status: Annotated[
+        TaskStatus | None, Field(description="all (default), pending (not completed yet) or completed.")
+    ] = None,
+    priority: Annotated[Priority | None, Field(description="Only tasks with this priority: " + PRIORITY_HELP)] = None,
+    tag: Annotated[Tag | None, Field(description="Only tasks carrying this tag, e.g. work.")] = None,
+    query: Annotated[
+        str | None,
+        Field(
+            description="Text to look for in the title or description (case-insensitive), e.g. meeting.", max_length=200
+        ),
+    ] = None,
+) -> Annotated[CallToolResult, TaskListResult]:
+    async def body() -> CallToolResult:
+        filters = TaskQuery(
+            **_given(status=status, priority=priority, tag=tag, q=query),
+            sort="created",
+            order="asc",
+            limit=LIST_LIMIT_MAX,
+        )
+        async with _repository(ctx) as tasks:
+            items, _total = await tasks.list(filters)
+            summaries = [TaskSummary.model_validate(task).model_dump(mode="json") for task in items]
+        return _success(summaries)
+
+    return await _run("list_tasks", body, renamed={"q": "query"})
+
+
+@mcp.tool(
+    description=(
+        "Mark a task as completed (no change if it already is). If the task repeats, its next "
+        'occurrence is created. Example: {"task_id": 3}. '
+        'Returns {"task_id": 3, "status": "completed", "title": "Buy groceries"}; '
+        'an unknown id gives the error "task 3 not found".'
+    ),
+    annotations=ToolAnnotations(
+        title="Complete task",
+        read_only_hint=False,
+        destructive_hint=False,
+        idempotent_hint=True,
+        open_world_hint=False,
+    ),
+)
+async def complete_task(ctx: Context, task_id: TaskIdArg) -> Annotated[CallToolResult, TaskResult]:
+    async def body() -> CallToolResult:
+        async with _repository(ctx) as tasks:
+            task = await tasks.set_completed(task_id, True)
+        return _task_result(task, "completed")
+
+    return await _run("complete_task", body)
+
+
+@mcp.tool(
+    description=(
+        'Delete a task permanently. Example: {"task_id": 3}. '
+        'Returns {"task_id": 3, "status": "deleted", "title": "Team meeting"}; '
+        'an unknown id gives the error "task 3 not found".'
+    ),
+    annotations=ToolAnnotations(
+        title="Delete task",
+        read_only_hint=False,
+        destructive_hint=True,
+        idempotent_hint=False,
+        open_world_hint=False,
+    ),
+)
+async def delete_task(ctx: Context, task_id: TaskIdArg) -> Annotated[CallToolResult, TaskResult]:
+    async def body() -> CallToolResult:
+        async with _repository(ctx) as tasks:
+            task = await tasks.delete(task_id)
+        return _task_result(task, "deleted")
+
+    return await _run("delete_task", body)
+
+
+@mcp.tool(
+    description=(
+        "Change a task's title, description, priority, due date or tags. Pass only what should "
+        "change: a left-out (or null) argument keeps its value. To clear the description or the due "
+        'date pass an empty string "", to remove all tags pass []. '
+        'Example: {"task_id": 1, "title": "Call mom tonight"}. '
+        'Returns {"task_id": 1, "status": "updated", "title": "Call mom tonight"}; '
+        'an unknown id gives the error "task 1 not found".'
+    ),
+    annotations=ToolAnnotations(
+        title="Update task",
+        read_only_hint=False,
+        destructive_hint=True,
+        idempotent_hint=True,
+        open_world_hint=False,
+    ),
+)
+async def update_task(
+    ctx: Context,
+    task_id: TaskIdArg,
+    title: Annotated[Title | None, Field(description="New title, 1-200 characters.")] = None,
+    # A plain string here: "" must reach TaskUpdate, which turns it into "no description".
+    description: Annotated[
+        str | None, Field(description='New details, up to 1000 characters; "" clears them.', max_length=DESCRIPTION_MAX)
+    ] = None,
+    priority: Annotated[Priority | None, Field(description="New priority: " + PRIORITY_HELP)] = None,
+    due_at: Annotated[DueAt | Literal[""], Field(description=DUE_AT_HELP + ' "" removes the due date.')] = None,
+    tags: Annotated[Tags | None, Field(description="Replaces all tags. " + TAGS_HELP)] = None,
+) -> Annotated[CallToolResult, TaskResult]:
+    async def body() -> CallToolResult:
+        changes = _given(title=title, description=description, priority=priority, due_at=due_at, tags=tags)
+        if changes.get("due_at") == "":
+            changes["due_at"] = None  # explicitly set to null: TaskUpdate clears it
+        if not changes:
+            return _failure(
+                "invalid arguments: nothing to update; pass at least one of title, description, priority, due_at, tags"
+            )
+        data = TaskUpdate(**changes)
+        async with _repository(ctx) as tasks:
+            task = await tasks.update(task_id, data)
+        return _task_result(task, "updated")
+
+    return await _run("update_task", body)

@@ -1,0 +1,121 @@
+"""MCP server test fixtures: the SDK's own client against the real `python -m mcp_server` process.
+
+`mcp_url` (from todo_core's test plugin) is the running server's exact `/mcp` endpoint; the
+backend process shares its database, so effects are checked through the REST API.
+Helpers come as fixtures (tests are imported with `--import-mode=importlib`, so no helper module).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult
+
+from todo_core.testing.accounts import Account, signup
+
+TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+
+
+@asynccontextmanager
+async def mcp_session(
+    url: str, token: str | None, *, transport: httpx2.AsyncBaseTransport | None = None
+) -> AsyncIterator[ClientSession]:
+    """An initialised MCP client session sending `Authorization: Bearer <token>`.
+
+    Open it inside the test body, not in a fixture: its anyio task group must be entered and
+    left by the same task.
+    """
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0), transport=transport) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session
+
+
+@dataclass
+class McpClient:
+    """Tool calls as a given account, each over its own client session (the server is stateless)."""
+
+    url: str
+    transport: httpx2.AsyncBaseTransport | None = None
+
+    def session(self, token: str | None) -> Any:
+        return mcp_session(self.url, token, transport=self.transport)
+
+    async def call(self, account: Account | str, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+        token = account if isinstance(account, str) else account.token
+        async with self.session(token) as session:
+            return await session.call_tool(tool, arguments)
+
+    async def ok(self, account: Account | str, tool: str, arguments: dict[str, Any]) -> Any:
+        """The JSON a successful call returned in its one text block."""
+        result = await self.call(account, tool, arguments)
+        assert not result.is_error, result.content
+        assert len(result.content) == 1
+        return json.loads(result.content[0].text)  # type: ignore[union-attr]
+
+    async def error(self, account: Account | str, tool: str, arguments: dict[str, Any]) -> str:
+        """The message of a call that must fail as a tool error (isError), not a protocol error."""
+        result = await self.call(account, tool, arguments)
+        assert result.is_error, result.content
+        assert len(result.content) == 1
+        return result.content[0].text  # type: ignore[union-attr]
+
+
+@dataclass
+class Rest:
+    """The backend's REST API, to see what the tools really changed."""
+
+    client: httpx.Client
+
+    def create(self, account: Account, **fields: Any) -> dict[str, Any]:
+        response = self.client.post(account.path(), json=fields, headers=account.headers)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def get(self, account: Account, task_id: int) -> dict[str, Any] | None:
+        """The task, or None when the backend answers 404 for this user."""
+        response = self.client.get(account.path(f"/{task_id}"), headers=account.headers)
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def list(self, account: Account) -> list[dict[str, Any]]:
+        response = self.client.get(account.path(), params={"limit": 200}, headers=account.headers)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def rest(backend_url: str, db: str) -> Iterator[Rest]:
+    """The REST API over a clean database (the MCP server's database too)."""
+    with httpx.Client(base_url=backend_url, timeout=10) as client:
+        yield Rest(client)
+
+
+@pytest.fixture
+def mcp(mcp_url: str) -> McpClient:
+    return McpClient(mcp_url)
+
+
+@pytest.fixture
+def alice(rest: Rest) -> Account:
+    return signup(rest.client, "alice@example.com")
+
+
+@pytest.fixture
+def bob(rest: Rest) -> Account:
+    return signup(rest.client, "bob@example.com")
