@@ -155,10 +155,20 @@ class FakeChatCompletions:
         self.requests.append(body)
         tool_messages = [m for m in body["messages"] if m["role"] == "tool"]
         if not tool_messages:
-            message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [{
-                "id": "call_fake_1", "type": "function",
-                "function": {"name": "add_task", "arguments": json.dumps({"title": "Buy oat milk", "priority": "high"})},
-            }]}  # fmt: skip
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_fake_1",
+                        "type": "function",
+                        "function": {
+                            "name": "add_task",
+                            "arguments": json.dumps({"title": "Buy oat milk", "priority": "high"}),
+                        },
+                    }
+                ],
+            }
             finish = "tool_calls"
         else:
             content = tool_messages[-1]["content"]
@@ -198,8 +208,11 @@ def test_openai_path_with_a_fake_llm_runs_the_tool_through_mcp(
         agent_process.start()
         try:
             with httpx.Client(base_url=agent_process.url, timeout=60) as client:
-                response = client.post("/v1/chat", headers=carol.headers,
-                                       json={"messages": [{"role": "user", "content": "I need oat milk, it's urgent"}]})  # fmt: skip
+                response = client.post(
+                    "/v1/chat",
+                    headers=carol.headers,
+                    json={"messages": [{"role": "user", "content": "I need oat milk, it's urgent"}]},
+                )
         finally:
             agent_process.stop()
     assert response.status_code == 200, response.text

@@ -74,8 +74,14 @@ class FakeTaskStore:
             return json.dumps({"task_id": task_id, "status": "deleted", "title": task["title"]})
 
         @function_tool
-        def update_task(task_id: int, title: str | None = None, description: str | None = None,
-                        priority: str | None = None, due_at: str | None = None, tags: list[str] | None = None) -> str:  # fmt: skip
+        def update_task(
+            task_id: int,
+            title: str | None = None,
+            description: str | None = None,
+            priority: str | None = None,
+            due_at: str | None = None,
+            tags: list[str] | None = None,
+        ) -> str:
             """Update a task."""
             if task_id not in store.tasks:
                 return missing(task_id)
@@ -155,9 +161,9 @@ async def test_every_contract_row_through_the_runner(chat: Conversation) -> None
 
 async def test_multi_turn_it(chat: Conversation) -> None:
     await chat.say("add buy milk")
-    reply, calls = await chat.say("make it high priority")
+    _, calls = await chat.say("make it high priority")
     assert calls[0]["arguments"] == {"task_id": 1, "priority": "high"}
-    reply, calls = await chat.say("mark it done")
+    _, calls = await chat.say("mark it done")
     assert calls[0]["name"] == "complete_task" and chat.store.tasks[1]["completed"]
 
 

@@ -92,7 +92,10 @@ def test_by_title_falls_back_to_the_full_list_when_the_search_word_misses() -> N
 
 def test_by_title_with_no_match_says_so() -> None:
     history = user("delete the dentist task")
-    steps = [Step("list_tasks", {"status": "all", "query": "dentist"}, []), Step("list_tasks", {"status": "all"}, TASKS)]
+    steps = [
+        Step("list_tasks", {"status": "all", "query": "dentist"}, []),
+        Step("list_tasks", {"status": "all"}, TASKS),
+    ]
     reply = next_move(history, steps, NOW).reply
     assert reply is not None and reply.startswith("I couldn't find a task matching 'dentist'")
 

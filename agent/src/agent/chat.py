@@ -169,8 +169,20 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 def _is_connection_failure(exc: BaseException) -> bool:
     names = {type(leaf).__name__ for leaf in _leaves(exc)}
-    return bool(names & {"ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ConnectionRefusedError",
-                         "McpError", "MCPError", "ClosedResourceError", "BrokenResourceError"})  # fmt: skip
+    return bool(
+        names
+        & {
+            "ConnectError",
+            "ConnectTimeout",
+            "ReadTimeout",
+            "RemoteProtocolError",
+            "ConnectionRefusedError",
+            "McpError",
+            "MCPError",
+            "ClosedResourceError",
+            "BrokenResourceError",
+        }
+    )
 
 
 def _describe(exc: BaseException) -> str:

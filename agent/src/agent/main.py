@@ -99,7 +99,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.LOG_LEVEL)
-    app = FastAPI(title="Todo Stack agent", version="0.4.0", lifespan=lifespan, generate_unique_id_function=_operation_id)
+    app = FastAPI(
+        title="Todo Stack agent", version="0.4.0", lifespan=lifespan, generate_unique_id_function=_operation_id
+    )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -127,9 +129,12 @@ def create_app() -> FastAPI:
         "/v1/chat",
         response_model=ChatResponse,
         tags=["chat"],
-        responses={401: {"description": "Missing or invalid token"}, 503: {"description": "MCP server or model unavailable"},
-                   504: {"description": "The turn took too long"}},
-    )  # fmt: skip
+        responses={
+            401: {"description": "Missing or invalid token"},
+            503: {"description": "MCP server or model unavailable"},
+            504: {"description": "The turn took too long"},
+        },
+    )
     async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
         from agent.chat import MCPUnavailable, run_chat
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - regex tables read better unwrapped
 """Due-date phrases ("tomorrow", "Friday", "in 3 days", "on 2026-12-01", "at 5pm") → datetimes.
 
 Everything is relative to an injected `now` (timezone-aware), so tests are deterministic. A phrase
@@ -19,9 +20,11 @@ WEEKDAYS = {
     "friday": 4, "fri": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
 # "mon", "wed", "sat" and "sun" are left out on purpose: they are also words ("buy sun cream").
-MONTHS = {
-    name.lower(): index for index, name in enumerate(calendar.month_name) if name
-} | {name.lower(): index for index, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
+MONTHS = (
+    {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
+    | {name.lower(): index for index, name in enumerate(calendar.month_abbr) if name}
+    | {"sept": 9}
+)
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple of": 2,

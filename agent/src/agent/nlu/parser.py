@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - regex tables read better unwrapped
 """One user message → an `Intent`: what to do, to which task, with which fields.
 
 A small rule-based parser, not a table of sentences: the message is normalised, modifier phrases
@@ -22,7 +23,7 @@ Priority = Literal["low", "medium", "high"]
 Status = Literal["all", "pending", "completed"]
 Recurrence = Literal["daily", "weekly", "monthly"]
 
-_QUOTE_MARK = "\uE000"  # stands in for quoted text while modifiers are searched
+_QUOTE_MARK = "\ue000"  # stands in for quoted text while modifiers are searched
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
             "fifth": 5, "5th": 5, "last": -1}  # fmt: skip
 
@@ -313,7 +314,7 @@ _ADD_START = re.compile(
 
 
 def clean_title(text: str) -> str:
-    """"add a task to buy groceries" → "Buy groceries"."""
+    """ "add a task to buy groceries" → "Buy groceries"."""
     title = text.strip()
     for _ in range(3):
         before = title
@@ -353,9 +354,15 @@ _REF_NOISE_END = re.compile(
 
 
 def parse_ref(text: str, quoted: str | None = None) -> TaskRef:
-    """"task 3", "#3", "tasks 2 and 5", "it", "the first one", "the groceries one", "'Buy milk'"."""
+    """ "task 3", "#3", "tasks 2 and 5", "it", "the first one", "the groceries one", "'Buy milk'"."""
     text = text.strip().strip(",:;")
-    if quoted and text.replace(_QUOTE_MARK, "").strip(" ,:;").lower() in {"", "the task", "task", "the one", "the todo"}:
+    if quoted and text.replace(_QUOTE_MARK, "").strip(" ,:;").lower() in {
+        "",
+        "the task",
+        "task",
+        "the one",
+        "the todo",
+    }:
         return TaskRef(words=quoted)
     text = text.replace(_QUOTE_MARK, quoted or "").strip()
     if not text:
@@ -396,14 +403,17 @@ _DONE_WORDS = r"(?:done|complete|completed|finished|checked(?:\s+off)?|ticked\s+
 _UNDONE_WORDS = r"(?:not\s+done|undone|incomplete|not\s+complete|not\s+completed|unfinished|pending|open|to\s*do|active|uncompleted)"
 _COMPLETE_PATTERNS = [
     re.compile(rf"^(?:mark|set|flag|make)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?{_DONE_WORDS}$", re.IGNORECASE),
-    re.compile(rf"^(?:check|tick|cross)\s+(?P<ref>.+?)\s+off(?:\s+(?:my|the)\s+list)?$", re.IGNORECASE),
+    re.compile(r"^(?:check|tick|cross)\s+(?P<ref>.+?)\s+off(?:\s+(?:my|the)\s+list)?$", re.IGNORECASE),
     re.compile(
         r"^(?:complete|finish|finished|completed|check\s+off|tick\s+off|cross\s+off|close|done(?:\s+with)?\s*:?|"
         r"i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|now\s+|finally\s+)?(?:finished|completed|done|did|accomplished|wrapped\s+up)(?:\s+with)?|"
         r"i'?m\s+(?:all\s+)?done\s+with|i\s+am\s+(?:all\s+)?done\s+with|i\s+(?:just\s+)?finished\s+up)\s+(?P<ref>.+)$",
         re.IGNORECASE,
     ),
-    re.compile(rf"^(?P<ref>.+?)\s+(?:is|are|'s|has\s+been|have\s+been|was|got)\s+(?:now\s+|all\s+)?{_DONE_WORDS}$", re.IGNORECASE),
+    re.compile(
+        rf"^(?P<ref>.+?)\s+(?:is|are|'s|has\s+been|have\s+been|was|got)\s+(?:now\s+|all\s+)?{_DONE_WORDS}$",
+        re.IGNORECASE,
+    ),
     re.compile(rf"^(?P<ref>.+?)\s*[:-]\s*{_DONE_WORDS}$", re.IGNORECASE),
 ]
 _REOPEN_PATTERNS = [
@@ -424,8 +434,14 @@ _DELETE_PATTERNS = [
 ]
 _FIELD = r"(?P<field>priority|prio|due\s+date|deadline|date|due|title|name|description|notes?|tags?)"
 _UPDATE_FIELD_PATTERNS = [
-    re.compile(rf"^(?:change|set|update|edit|modify|make|move|switch)\s+(?:the\s+)?{_FIELD}\s+(?:of|for|on)\s+(?P<ref>.+?)\s+(?:to|as|=|:)\s*(?P<value>.+)$", re.IGNORECASE),
-    re.compile(rf"^(?:change|set|update|edit|modify|make|move|switch)\s+(?P<ref>.+?)(?:'s|s')?\s+{_FIELD}\s+(?:to|as|=|:)\s*(?P<value>.+)$", re.IGNORECASE),
+    re.compile(
+        rf"^(?:change|set|update|edit|modify|make|move|switch)\s+(?:the\s+)?{_FIELD}\s+(?:of|for|on)\s+(?P<ref>.+?)\s+(?:to|as|=|:)\s*(?P<value>.+)$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^(?:change|set|update|edit|modify|make|move|switch)\s+(?P<ref>.+?)(?:'s|s')?\s+{_FIELD}\s+(?:to|as|=|:)\s*(?P<value>.+)$",
+        re.IGNORECASE,
+    ),
     re.compile(rf"^(?:give|add)\s+(?P<ref>.+?)\s+(?:a|the)\s+{_FIELD}\s+(?:of\s+)?(?P<value>.+)$", re.IGNORECASE),
 ]
 _UPDATE_PATTERNS = [
@@ -451,8 +467,14 @@ _UPDATE_PATTERNS = [
     # "prioritize task 2" (= high), "deprioritize task 2" (= low)
     re.compile(r"^(?P<verb>prioriti[sz]e|deprioriti[sz]e|star)\s+(?P<ref>.+)$", re.IGNORECASE),
     # "tag task 3 with #work", "add #work to task 3"
-    re.compile(r"^(?P<verb>tag|label)\s+(?P<ref>.+?)\s+(?:with\s+|as\s+)?(?P<value>#?\w[\w-]*(?:\s*(?:,|and)\s*#?\w[\w-]*)*)$", re.IGNORECASE),
-    re.compile(r"^(?P<verb>add)\s+(?P<value>#\w[\w-]*(?:\s*(?:,|and)?\s*#\w[\w-]*)*)\s+(?:tags?\s+)?(?:to|on)\s+(?P<ref>.+)$", re.IGNORECASE),
+    re.compile(
+        r"^(?P<verb>tag|label)\s+(?P<ref>.+?)\s+(?:with\s+|as\s+)?(?P<value>#?\w[\w-]*(?:\s*(?:,|and)\s*#?\w[\w-]*)*)$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?P<verb>add)\s+(?P<value>#\w[\w-]*(?:\s*(?:,|and)?\s*#\w[\w-]*)*)\s+(?:tags?\s+)?(?:to|on)\s+(?P<ref>.+)$",
+        re.IGNORECASE,
+    ),
 ]
 
 _LIST_START = re.compile(
@@ -467,7 +489,8 @@ _LIST_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _COMPLETED_MARK = re.compile(
-    r"\b(?:completed|complete|done|finished|accomplished|achieved|checked\s+off|ticked\s+off|crossed\s+off|closed)\b", re.IGNORECASE
+    r"\b(?:completed|complete|done|finished|accomplished|achieved|checked\s+off|ticked\s+off|crossed\s+off|closed)\b",
+    re.IGNORECASE,
 )
 _PENDING_MARK = re.compile(
     r"\b(?:pending|open|incomplete|uncompleted|not\s+(?:yet\s+)?(?:done|complete|completed|finished)|outstanding|remaining|left|unfinished|"
@@ -499,7 +522,11 @@ def _parse_list(text: str, now: datetime) -> Intent:
         status = "pending"
     elif _COMPLETED_MARK.search(lowered):
         status = "completed"
-    if _ALL_MARK.search(lowered) and status == "pending" and not re.search(r"\b(?:pending|open|incomplete|left|remaining|outstanding|not\s+done)\b", lowered):
+    if (
+        _ALL_MARK.search(lowered)
+        and status == "pending"
+        and not re.search(r"\b(?:pending|open|incomplete|left|remaining|outstanding|not\s+done)\b", lowered)
+    ):
         status = "all"
     rest, priority = take_priority(text)
     rest, tags = take_tags(rest)
@@ -513,7 +540,12 @@ def _parse_list(text: str, now: datetime) -> Intent:
     if match := _SEARCH.search(rest):
         query = match.group("q").strip(" '\"?") or None
         if query:
-            query = re.sub(rf"^(?:(?:the|a|an|my)\s+)*(?:(?:{_TASK_NOUN})\s+)?(?:(?:the|a|an|my)\s+)*", "", query, flags=re.IGNORECASE)
+            query = re.sub(
+                rf"^(?:(?:the|a|an|my)\s+)*(?:(?:{_TASK_NOUN})\s+)?(?:(?:the|a|an|my)\s+)*",
+                "",
+                query,
+                flags=re.IGNORECASE,
+            )
             query = _REF_NOISE_END.sub("", query).strip() or None
     if status == "pending" and overdue:
         due_on = None
@@ -526,7 +558,9 @@ def _parse_list(text: str, now: datetime) -> Intent:
     )
 
 
-def _parse_update(verb: str, ref_text: str, value: str, quoted: str | None, now: datetime, field_name: str = "") -> Intent | None:
+def _parse_update(
+    verb: str, ref_text: str, value: str, quoted: str | None, now: datetime, field_name: str = ""
+) -> Intent | None:
     verb, field_name = verb.lower(), re.sub(r"\s+", " ", field_name.lower())
     ref = parse_ref(ref_text, None)
     if ref.empty:
@@ -561,7 +595,18 @@ def _parse_update(verb: str, ref_text: str, value: str, quoted: str | None, now:
     title = None
     if _QUOTE_MARK in leftover and quoted:
         title = quoted
-    elif leftover and verb not in {"move", "reschedule", "push", "postpone", "bump", "delay", "make", "mark", "set", "flag"}:
+    elif leftover and verb not in {
+        "move",
+        "reschedule",
+        "push",
+        "postpone",
+        "bump",
+        "delay",
+        "make",
+        "mark",
+        "set",
+        "flag",
+    }:
         title = clean_title(leftover)
     elif leftover and verb in {"make", "set"} and not (mods.priority or mods.due_at or mods.tags):
         title = clean_title(leftover)
@@ -605,13 +650,17 @@ def parse(message: str, now: datetime) -> Intent:
 
     for pattern in _UPDATE_FIELD_PATTERNS:
         if match := pattern.match(work):
-            intent = _parse_update("change", match.group("ref"), match.group("value"), quoted, now, match.group("field"))
+            intent = _parse_update(
+                "change", match.group("ref"), match.group("value"), quoted, now, match.group("field")
+            )
             if intent:
                 return replace(intent, text=text)
     for pattern in _UPDATE_PATTERNS:
         if match := pattern.match(work):
             groups = match.groupdict()
-            intent = _parse_update(groups.get("verb") or "change", groups["ref"], groups.get("value") or "", quoted, now)
+            intent = _parse_update(
+                groups.get("verb") or "change", groups["ref"], groups.get("value") or "", quoted, now
+            )
             if intent:
                 return replace(intent, text=text)
 
@@ -638,7 +687,7 @@ def _parse_add(work: str, quoted: str | None, now: datetime, text: str) -> Inten
     description = None
     body = mods.text
     # "add buy milk - 2 litres, semi-skimmed" / "add call bob (about the lease)": keep the extra as description
-    if quoted is None and (match := re.search(r"\s+(?:-|–)\s+(?P<d>.{3,})$|\s*\((?P<p>[^()]{3,})\)$", body)):
+    if quoted is None and (match := re.search(r"\s+(?:-|\u2013)\s+(?P<d>.{3,})$|\s*\((?P<p>[^()]{3,})\)$", body)):
         description = (match.group("d") or match.group("p")).strip()
         body = body[: match.start()]
     title = clean_title(body)

@@ -16,12 +16,12 @@ WHICH_TASK = "Which task do you mean?"
 WHAT_TITLE = "What should the new task say?"
 
 EXAMPLES = (
-    "- \"Add a task to buy groceries\"\n"
-    "- \"Add a high priority task to file taxes due Friday #work\"\n"
-    "- \"What's pending?\" or \"Show me all my tasks\"\n"
-    "- \"Mark task 3 as complete\" or \"I finished the groceries one\"\n"
+    '- "Add a task to buy groceries"\n'
+    '- "Add a high priority task to file taxes due Friday #work"\n'
+    '- "What\'s pending?" or "Show me all my tasks"\n'
+    '- "Mark task 3 as complete" or "I finished the groceries one"\n'
     "- \"Change task 1 to 'Call mom tonight'\"\n"
-    "- \"Delete the meeting task\""
+    '- "Delete the meeting task"'
 )
 VERB_PHRASES = {"complete": "mark as done", "delete": "delete", "update": "update"}
 
@@ -55,12 +55,12 @@ def reopen_unsupported() -> str:
 
 
 def ask_title() -> str:
-    return f"{WHAT_TITLE} For example: \"Buy groceries\"."
+    return f'{WHAT_TITLE} For example: "Buy groceries".'
 
 
 def ask_which_task(kind: str) -> str:
     verb = VERB_PHRASES.get(kind, "change")
-    return f"{WHICH_TASK} Tell me its number (like \"task 3\") or a few words of its title, and I'll {verb} it."
+    return f'{WHICH_TASK} Tell me its number (like "task 3") or a few words of its title, and I\'ll {verb} it.'
 
 
 def ask_which_one(kind: str, words: str | None, options: Sequence[Mapping[str, Any]], now: datetime) -> str:
@@ -122,7 +122,7 @@ def list_reply(tasks: Sequence[Mapping[str, Any]], flt: ListFilter, now: datetim
             return "Nothing pending — you're all caught up!"
         if flt.status == "completed":
             return "You haven't completed any tasks yet."
-        return "You don't have any tasks yet. Try \"Add a task to buy groceries\"."
+        return 'You don\'t have any tasks yet. Try "Add a task to buy groceries".'
     count = _plural(len(tasks), label)
     if flt.status == "completed" and not phrase:
         head = f"You've completed {count.replace('completed ', '')}:"
