@@ -16,7 +16,7 @@ describe("describeToolCall", () => {
   it("unwraps JSON strings and MCP text content blocks", () => {
     const view = describeToolCall({
       name: "complete_task",
-      arguments: '{"task_id": 3}',
+      arguments: { task_id: 3 },
       result: { content: [{ type: "text", text: '{"task_id":3,"status":"completed","title":"Pay bills"}' }] },
     });
     expect(view.detail).toBe("#3 Pay bills");

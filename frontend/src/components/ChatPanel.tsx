@@ -4,7 +4,7 @@ import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 
 import { apiFetch } from "@/lib/api-client";
 import { changesTasks, toDisplayMessages, type DisplayMessage } from "@/lib/chat";
 import { errorMessage } from "@/lib/errors";
-import type { ChatResponse, Conversation, Message } from "@/lib/types";
+import type { ChatRequest, ChatResponse, Conversation, Message } from "@/lib/types";
 import { Alert } from "./Alert";
 import { ToolChips } from "./ToolChips";
 
@@ -81,7 +81,7 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
     setMessages((m) => [...m, { key: pendingKey, role: "user", content: text, toolCalls: [], pending: true }]);
     setDraft("");
     try {
-      const body: { message: string; conversation_id?: number } = { message: text };
+      const body: ChatRequest = { message: text };
       if (activeId !== null) body.conversation_id = activeId;
       const reply = await apiFetch<ChatResponse>("/api/chat", { method: "POST", body });
       const toolCalls = reply.tool_calls ?? [];
@@ -96,6 +96,8 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
       setMessages((m) => m.filter((msg) => msg.key !== pendingKey));
       setDraft(text);
       setError(errorMessage(e));
+      // The backend may have stored the message (and started a conversation) before failing.
+      void loadConversations();
     } finally {
       setSending(false);
       inputRef.current?.focus();

@@ -145,6 +145,57 @@ export interface paths {
         patch: operations["toggle_task_complete"];
         trace?: never;
     };
+    "/api/{user_id}/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Chat */
+        post: operations["chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Conversations */
+        get: operations["list_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Messages */
+        get: operations["list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -154,6 +205,39 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** ChatIn */
+        ChatIn: {
+            /** Conversation Id */
+            conversation_id?: number | null;
+            /** Message */
+            message: string;
+        };
+        /** ChatOut */
+        ChatOut: {
+            /** Conversation Id */
+            conversation_id: number;
+            /** Response */
+            response: string;
+            /** Tool Calls */
+            tool_calls: components["schemas"]["ToolCall"][];
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -170,6 +254,21 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MessageOut */
+        MessageOut: {
+            /** Id */
+            id: number;
+            role: components["schemas"]["Role"];
+            /** Content */
+            content: string;
+            /** Tool Calls */
+            tool_calls: components["schemas"]["ToolCall"][] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /**
          * Priority
          * @enum {string}
@@ -180,6 +279,11 @@ export interface components {
          * @enum {string}
          */
         Recurrence: "none" | "daily" | "weekly" | "monthly";
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "user" | "assistant" | "tool";
         /** SignupIn */
         SignupIn: {
             /**
@@ -263,6 +367,17 @@ export interface components {
             due_at?: string | null;
             recurrence?: components["schemas"]["Recurrence"] | null;
         };
+        /** ToolCall */
+        ToolCall: {
+            /** Name */
+            name: string;
+            /** Arguments */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** Result */
+            result?: unknown;
+        };
         /** UserOut */
         UserOut: {
             /** Id */
@@ -298,15 +413,21 @@ export interface components {
     pathItems: never;
 }
 export type AuthOut = components['schemas']['AuthOut'];
+export type ChatIn = components['schemas']['ChatIn'];
+export type ChatOut = components['schemas']['ChatOut'];
+export type ConversationOut = components['schemas']['ConversationOut'];
 export type HttpValidationError = components['schemas']['HTTPValidationError'];
 export type LoginIn = components['schemas']['LoginIn'];
+export type MessageOut = components['schemas']['MessageOut'];
 export type Priority = components['schemas']['Priority'];
 export type Recurrence = components['schemas']['Recurrence'];
+export type Role = components['schemas']['Role'];
 export type SignupIn = components['schemas']['SignupIn'];
 export type TaskCreate = components['schemas']['TaskCreate'];
 export type TaskOut = components['schemas']['TaskOut'];
 export type TaskPage = components['schemas']['TaskPage'];
 export type TaskUpdate = components['schemas']['TaskUpdate'];
+export type ToolCall = components['schemas']['ToolCall'];
 export type UserOut = components['schemas']['UserOut'];
 export type ValidationError = components['schemas']['ValidationError'];
 export type $defs = Record<string, never>;
@@ -788,6 +909,170 @@ export interface operations {
                 content?: never;
             };
             /** @description No such task for this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user_id is not the token's user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such conversation for this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The AI assistant is unavailable; the user's message was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Must be the token's user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user_id is not the token's user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+                /** @description Must be the token's user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user_id is not the token's user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such conversation */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -24,33 +24,11 @@ export interface TaskInput extends Api.TaskCreate {
   recurrence: Recurrence;
 }
 
-// Chat shapes: not in the backend schema yet (docs/architecture.md "JSON shapes").
-export interface ToolCall {
-  name: string;
-  arguments: unknown;
-  result: unknown;
-}
-
-export interface ChatResponse {
-  conversation_id: number;
-  response: string;
-  tool_calls: ToolCall[];
-}
-
-export interface Conversation {
-  id: number;
-  title: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Message {
-  id: number;
-  role: "user" | "assistant" | "tool";
-  content: string;
-  tool_calls: ToolCall[] | null;
-  created_at: string;
-}
+export type ToolCall = Api.ToolCall;
+export type ChatRequest = Api.ChatIn;
+export type ChatResponse = Api.ChatOut;
+export type Conversation = Api.ConversationOut;
+export type Message = Api.MessageOut;
 
 export const PRIORITIES: readonly Priority[] = ["low", "medium", "high"];
 export const RECURRENCES: readonly Recurrence[] = ["none", "daily", "weekly", "monthly"];
