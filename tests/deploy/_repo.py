@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import shutil
 import sys
@@ -205,9 +206,17 @@ class DockerIgnore:
     def included_files(self, context: Path, relative: str) -> list[str]:
         """Files under `relative` (a file or directory) that reach the build context."""
         root = context / relative
-        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
-        rel = [p.relative_to(context).as_posix() for p in files]
-        return [r for r in rel if not self.excluded(r)]
+        if root.is_file():
+            rel = root.relative_to(context).as_posix()
+            return [] if self.excluded(rel) else [rel]
+        can_prune = not any(negated for negated, _ in self.rules)  # "!" could re-include below a dir
+        found = []
+        for directory, dirnames, filenames in os.walk(root):
+            base = Path(directory).relative_to(context).as_posix()
+            if can_prune:
+                dirnames[:] = [d for d in dirnames if not self.excluded(f"{base}/{d}")]
+            found += [f"{base}/{f}" for f in filenames if not self.excluded(f"{base}/{f}")]
+        return found
 
 
 # --------------------------------------------------------------------------------------------------
