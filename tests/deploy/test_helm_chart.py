@@ -19,10 +19,10 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import helm_python as helm
@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _repo import (  # noqa: E402
+from _repo import (
     FRONTEND_ENV,
     MIGRATION_COMMAND,
     MIGRATION_SETTINGS,
@@ -83,14 +83,54 @@ class ChartService:
 
 
 SERVICES = (
-    ChartService("frontend", "frontend", "frontend-service", 3000, "todo-frontend",
-                 "/api/health", "/api/health", "/api/health", None, "frontend"),
-    ChartService("backend", "backend", "backend-service", 8000, "todo-backend",
-                 "/health", "/health", "/health/ready", "backend.settings:Settings", "backend"),
-    ChartService("mcp-server", "mcp", "mcp-service", 8001, "todo-mcp-server",
-                 "/health", "/health", "/health/ready", "mcp_server.settings:Settings", "mcp-server"),
-    ChartService("ai-agent", "agent", "agent-service", 8002, "todo-agent",
-                 "/health", "/health", "/health/ready", "agent.settings:Settings", "agent"),
+    ChartService(
+        "frontend",
+        "frontend",
+        "frontend-service",
+        3000,
+        "todo-frontend",
+        "/api/health",
+        "/api/health",
+        "/api/health",
+        None,
+        "frontend",
+    ),
+    ChartService(
+        "backend",
+        "backend",
+        "backend-service",
+        8000,
+        "todo-backend",
+        "/health",
+        "/health",
+        "/health/ready",
+        "backend.settings:Settings",
+        "backend",
+    ),
+    ChartService(
+        "mcp-server",
+        "mcp",
+        "mcp-service",
+        8001,
+        "todo-mcp-server",
+        "/health",
+        "/health",
+        "/health/ready",
+        "mcp_server.settings:Settings",
+        "mcp-server",
+    ),
+    ChartService(
+        "ai-agent",
+        "agent",
+        "agent-service",
+        8002,
+        "todo-agent",
+        "/health",
+        "/health",
+        "/health/ready",
+        "agent.settings:Settings",
+        "agent",
+    ),
 )
 BY_CHART = {s.chart: s for s in SERVICES}
 MIGRATING = ("backend", "mcp-server")  # charts whose pods run the migration first
@@ -203,8 +243,9 @@ def _cached_kubernetes_schemas() -> Iterator[None]:
     import kubernetes_validate.utils
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kubernetes_validate.utils, "schema_contents",
-                      functools.cache(kubernetes_validate.utils.schema_contents))
+        patch.setattr(
+            kubernetes_validate.utils, "schema_contents", functools.cache(kubernetes_validate.utils.schema_contents)
+        )
         yield
 
 
@@ -283,8 +324,12 @@ def test_workload_templates_are_written_once() -> None:
 @pytest.mark.parametrize("values_set", ALL_SETS)
 def test_helm_lint_strict_is_clean(values_set: str, kube_version: str) -> None:
     report = helm.lint(
-        CHART, values_of(values_set), strict=True, with_subcharts=True,
-        namespace=NAMESPACE, kube_version=f"v{kube_version}.0",
+        CHART,
+        values_of(values_set),
+        strict=True,
+        with_subcharts=True,
+        namespace=NAMESPACE,
+        kube_version=f"v{kube_version}.0",
     )
     # Severity 1 is informational ("icon is recommended"); strict fails on warnings (2) and errors (3).
     problems = [m for m in report["messages"] if m["severity"] >= 2]
@@ -309,8 +354,13 @@ def test_objects_are_namespaced_and_labelled(values_set: str) -> None:
         meta = obj["metadata"]
         assert meta.get("namespace") == NAMESPACE, f"{obj['kind']}/{meta['name']}"
         labels = meta.get("labels", {})
-        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
-                    "app.kubernetes.io/part-of", "helm.sh/chart"):
+        for key in (
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/instance",
+            "app.kubernetes.io/component",
+            "app.kubernetes.io/part-of",
+            "helm.sh/chart",
+        ):
             assert key in labels, f"{obj['kind']}/{meta['name']} lacks {key}"
 
 
@@ -375,7 +425,7 @@ URL_WITH_PASSWORD = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
 def test_no_secret_values_in_configmaps(values_set: str) -> None:
     rendering = rendered(values_set)
     secret_values = [v for v in rendering.secret_data().values() if len(v) >= 8]
-    assert secret_values or values_set != "default"
+    assert secret_values, "every values set renders the Secret"
     for configmap in rendering.of_kind("ConfigMap"):
         for key, value in configmap["data"].items():
             assert not SECRET_KEY.search(key), f"{configmap['metadata']['name']}: {key} belongs in the Secret"
@@ -459,8 +509,11 @@ def test_probes_use_paths_the_service_serves(values_set: str, chart: str) -> Non
     svc = BY_CHART[chart]
     container = main_container(deployment(rendered(values_set), chart))
     port_names = {p["name"] for p in container["ports"]}
-    for probe_name, path in (("startupProbe", svc.startup), ("livenessProbe", svc.liveness),
-                             ("readinessProbe", svc.readiness)):
+    for probe_name, path in (
+        ("startupProbe", svc.startup),
+        ("livenessProbe", svc.liveness),
+        ("readinessProbe", svc.readiness),
+    ):
         probe = container[probe_name]["httpGet"]
         assert probe["path"] == path, (chart, probe_name)
         assert probe["port"] in port_names or probe["port"] == svc.port, (chart, probe_name)
@@ -606,7 +659,7 @@ def test_selectors_match_pod_labels(values_set: str) -> None:
 def test_every_service_targets_a_declared_container_port(values_set: str) -> None:
     rendering = rendered(values_set)
     for service in rendering.of_kind("Service"):
-        (workload, _meta, spec), *rest = [
+        (_workload, _meta, spec), *rest = [
             p for p in rendering.pod_specs() if selector_matches(service["spec"]["selector"], p[1]["labels"])
         ]
         assert not rest
@@ -662,7 +715,9 @@ def test_graceful_shutdown_outlasts_the_drain(values_set: str) -> None:
 def test_config_checksum_rolls_only_the_changed_service() -> None:
     def checksums(rendering: Rendering) -> dict[str, str]:
         return {
-            svc.chart: deployment(rendering, svc.chart)["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+            svc.chart: deployment(rendering, svc.chart)["spec"]["template"]["metadata"]["annotations"][
+                "checksum/config"
+            ]
             for svc in SERVICES
         }
 
@@ -704,11 +759,16 @@ def test_minikube_ingress_serves_todo_local() -> None:
     assert ingress["spec"]["ingressClassName"] == "nginx"
 
 
-def ingress_allowed(policies: list[dict[str, Any]], source: dict[str, str] | None,
-                    target: dict[str, str], port: int) -> bool:
+def ingress_allowed(
+    policies: list[dict[str, Any]], source: dict[str, str] | None, target: dict[str, str], port: int
+) -> bool:
     """NetworkPolicy semantics for one connection; source None = outside the namespace's pods."""
-    selecting = [p for p in policies if selector_matches(p["spec"]["podSelector"].get("matchLabels", {}), target)
-                 and "Ingress" in p["spec"]["policyTypes"]]
+    selecting = [
+        p
+        for p in policies
+        if selector_matches(p["spec"]["podSelector"].get("matchLabels", {}), target)
+        and "Ingress" in p["spec"]["policyTypes"]
+    ]
     if not selecting:
         return True
     for policy in selecting:
@@ -733,9 +793,15 @@ def test_network_policies_allow_exactly_the_call_graph() -> None:
     assert set(pods) == {"frontend", "backend", "mcp-server", "ai-agent", "postgresql", "migrate", "smoke-test"}
     ports = {"frontend": 3000, "backend": 8000, "mcp-server": 8001, "ai-agent": 8002, "postgresql": 5432}
     allowed = {
-        ("frontend", "backend"), ("backend", "ai-agent"), ("ai-agent", "mcp-server"),
-        ("backend", "postgresql"), ("mcp-server", "postgresql"), ("migrate", "postgresql"),
-        ("smoke-test", "backend"), ("smoke-test", "mcp-server"), ("smoke-test", "ai-agent"),
+        ("frontend", "backend"),
+        ("backend", "ai-agent"),
+        ("ai-agent", "mcp-server"),
+        ("backend", "postgresql"),
+        ("mcp-server", "postgresql"),
+        ("migrate", "postgresql"),
+        ("smoke-test", "backend"),
+        ("smoke-test", "mcp-server"),
+        ("smoke-test", "ai-agent"),
     }
     for source in [None, *pods]:
         for target, port in ports.items():
@@ -773,8 +839,12 @@ def test_helm_test_pod_checks_every_service_and_an_auth_round_trip() -> None:
 
 def test_notes_tell_the_next_steps() -> None:
     notes = rendered("minikube").notes
-    for text in ("helm test todo -n todo-app", "port-forward svc/frontend-service 3000:3000", "http://todo.local/",
-                 "helm rollback todo"):
+    for text in (
+        "helm test todo -n todo-app",
+        "port-forward svc/frontend-service 3000:3000",
+        "http://todo.local/",
+        "helm rollback todo",
+    ):
         assert text in notes, text
 
 
@@ -794,22 +864,34 @@ def test_dev_values_suit_tilt() -> None:
 
 
 BAD_VALUES = [
-    pytest.param({"backend": {"replicaCount": "two"}}, "at '/backend/replicaCount': got string, want integer",
-                 id="wrong-type"),
-    pytest.param({"postgresql": {"enabled": "yes"}}, "at '/postgresql/enabled': got string, want boolean",
-                 id="wrong-type-bool"),
-    pytest.param({"frontend": {"replicas": 2}}, "at '/frontend': additional properties 'replicas' not allowed",
-                 id="unknown-service-key"),
+    pytest.param(
+        {"backend": {"replicaCount": "two"}}, "at '/backend/replicaCount': got string, want integer", id="wrong-type"
+    ),
+    pytest.param(
+        {"postgresql": {"enabled": "yes"}}, "at '/postgresql/enabled': got string, want boolean", id="wrong-type-bool"
+    ),
+    pytest.param(
+        {"frontend": {"replicas": 2}},
+        "at '/frontend': additional properties 'replicas' not allowed",
+        id="unknown-service-key",
+    ),
     pytest.param({"replicaCount": 2}, "at '': additional properties 'replicaCount' not allowed", id="unknown-top-key"),
-    pytest.param({"ai-agent": {"replicaCount": 0}}, "at '/ai-agent/replicaCount': minimum: got 0, want 1",
-                 id="replicas-below-1"),
-    pytest.param({"postgresql": {"enabled": False}}, "database.url is required when postgresql.enabled=false",
-                 id="missing-external-db-url"),
+    pytest.param(
+        {"ai-agent": {"replicaCount": 0}}, "at '/ai-agent/replicaCount': minimum: got 0, want 1", id="replicas-below-1"
+    ),
+    pytest.param(
+        {"postgresql": {"enabled": False}},
+        "database.url is required when postgresql.enabled=false",
+        id="missing-external-db-url",
+    ),
     pytest.param({"global": {"image": {"tag": "latest"}}}, "at '/global/image/tag'", id="latest-tag"),
     pytest.param({"secrets": {"authSecret": "too-short"}}, "at '/secrets/authSecret'", id="short-auth-secret"),
     pytest.param({"global": {"environment": "prod"}}, "at '/global/environment'", id="unknown-environment"),
-    pytest.param({"database": {"url": "mysql://x"}, "postgresql": {"enabled": False}}, "at '/database/url'",
-                 id="not-a-postgres-url"),
+    pytest.param(
+        {"database": {"url": "mysql://x"}, "postgresql": {"enabled": False}},
+        "at '/database/url'",
+        id="not-a-postgres-url",
+    ),
 ]
 
 
@@ -840,32 +922,44 @@ class Suppression:
 
 CHECKOV_SUPPRESSIONS = (
     Suppression(
-        "CKV_K8S_15", HARDENED_SETS, r".*",
+        "CKV_K8S_15",
+        HARDENED_SETS,
+        r".*",
         "Image pull policy 'Always': images are addressed by an immutable version tag (plus a digest in "
         "registry deployments), so IfNotPresent cannot run stale code and avoids a registry round trip per "
         "pod start; Minikube uses Never for locally built images, which Always would break.",
     ),
     Suppression(
-        "CKV_K8S_43", ("default", "minikube"), r".*",
+        "CKV_K8S_43",
+        ("default", "minikube"),
+        r".*",
         "Image digests: the default and Minikube images are built locally (`minikube image build`) and have "
         "no registry digest; registry deployments pin `image.digest`, and the production-like set passes.",
     ),
     Suppression(
-        "CKV_K8S_35", HARDENED_SETS, r"(Deployment\.[\w-]+\.todo-(backend|mcp-server|ai-agent)|Job\.[\w-]+\.todo-migrate)$",
+        "CKV_K8S_35",
+        HARDENED_SETS,
+        r"(Deployment\.[\w-]+\.todo-(backend|mcp-server|ai-agent)|Job\.[\w-]+\.todo-migrate)$",
         "Secrets as env vars: the services are configured through environment variables only (one set of "
         "names for local runs, compose, Helm and Tilt, docs/architecture.md); the values come from the "
         "Secret by reference, never from a ConfigMap. PostgreSQL reads its password from a file.",
     ),
     Suppression(
-        "CKV_K8S_8", HARDENED_SETS, r"Pod\.[\w-]+\.todo-smoke-test$",
+        "CKV_K8S_8",
+        HARDENED_SETS,
+        r"Pod\.[\w-]+\.todo-smoke-test$",
         "Liveness probe on the `helm test` pod: it is a one-shot script, not a server.",
     ),
     Suppression(
-        "CKV_K8S_9", HARDENED_SETS, r"Pod\.[\w-]+\.todo-smoke-test$",
+        "CKV_K8S_9",
+        HARDENED_SETS,
+        r"Pod\.[\w-]+\.todo-smoke-test$",
         "Readiness probe on the `helm test` pod: it is a one-shot script, not a server.",
     ),
     Suppression(
-        "CKV2_K8S_6", ("default", "minikube"), r".*",
+        "CKV2_K8S_6",
+        ("default", "minikube"),
+        r".*",
         "NetworkPolicies are optional and off by default (they need a CNI that enforces them, which "
         "Minikube's default does not); networkPolicy.enabled=true covers every pod, as the production-like set shows.",
     ),
@@ -902,7 +996,9 @@ def checkov_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[subproces
         files[values_set] = str(path)
     process = subprocess.Popen(
         [sys.executable, "-c", _CHECKOV_SCRIPT, json.dumps(files)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     yield process
     if process.poll() is None:
@@ -917,9 +1013,13 @@ def test_checkov_finds_nothing_unjustified(checkov_scan: subprocess.Popen[str]) 
     unjustified, used = [], set()
     for finding in failed:
         match = next(
-            (s for s in CHECKOV_SUPPRESSIONS
-             if s.check == finding["check"] and finding["set"] in s.values_sets
-             and re.match(s.resources, finding["resource"])),
+            (
+                s
+                for s in CHECKOV_SUPPRESSIONS
+                if s.check == finding["check"]
+                and finding["set"] in s.values_sets
+                and re.match(s.resources, finding["resource"])
+            ),
             None,
         )
         if match is None:
