@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from backend.api.routes import auth, health, tasks
+from backend.api.routes import auth, chat, conversations, health, tasks
 from backend.errors import BodySizeLimit, install_error_handlers
 from backend.settings import get_settings
 from todo_core.db import create_engine, create_session_factory
@@ -46,7 +46,7 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    for router in (health.router, auth.router, tasks.router):
+    for router in (health.router, auth.router, tasks.router, chat.router, conversations.router):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     return app

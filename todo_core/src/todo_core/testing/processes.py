@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,13 +20,20 @@ LOOPBACK = "127.0.0.1"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port picked at random from a wide range.
+
+    Not the kernel's `bind(0)`, which hands concurrent test sessions the same recently freed
+    ports; a restarted service could then find its port taken by another session's server.
+    """
+    while True:
+        port = random.randint(20_000, 59_999)
+        if _port_is_free(port):
+            return port
 
 
 def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no obstacle
         try:
             sock.bind((LOOPBACK, port))
         except OSError:
