@@ -1,20 +1,25 @@
 # The README's commands. Each installs what is missing first, so a fresh clone needs only
-# Python 3.11+ (and Node 20+ for the frontend).
+# Python 3.11+ and Node 20+ (and, for `make test`, Debian's apt for chromium).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 VENV_PY := .venv/bin/python
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 export UV_PYTHON ?= $(PYTHON)
 export NEXT_TELEMETRY_DISABLED := 1
 
-.PHONY: up down test lint bench install
+.PHONY: up down test test-python test-frontend lint bench install
 
-install: .venv/.synced
+install: .venv/.synced frontend/node_modules/.package-lock.json
 
 .venv/.synced: uv.lock pyproject.toml todo_core/pyproject.toml backend/pyproject.toml mcp_server/pyproject.toml agent/pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --all-packages
 	@touch $@
+
+# npm rewrites node_modules/.package-lock.json on every install, so it marks "installed".
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && $(NPM_CI)
 
 up: install
 	$(VENV_PY) scripts/dev.py up
@@ -23,9 +28,12 @@ down:
 	@$(VENV_PY) scripts/dev.py down
 
 test: install
+	bash scripts/install-browser.sh
+	cd frontend && npm test
 	$(VENV_PY) -m pytest
 
 lint: install
 	$(VENV_PY) -m ruff check .
 	$(VENV_PY) -m ruff format --check .
-	$(VENV_PY) -m mypy todo_core/src backend/src
+	$(VENV_PY) -m mypy todo_core/src backend/src mcp_server/src agent/src
+	cd frontend && npm run typecheck

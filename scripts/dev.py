@@ -32,23 +32,14 @@ class Service:
     port: int
     health: str
     command: list[str]
-    present: Path  # the service runs only once its code exists
 
 
 PY = sys.executable
 SERVICES = [
-    Service("backend", 8000, "/health/ready", [PY, "-m", "backend"], ROOT / "backend/src/backend/__main__.py"),
-    Service(
-        "mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"], ROOT / "mcp_server/src/mcp_server/__main__.py"
-    ),
-    Service("agent", 8002, "/health/ready", [PY, "-m", "agent"], ROOT / "agent/src/agent/__main__.py"),
-    Service(
-        "frontend",
-        3000,
-        "/api/health",
-        ["npm", "run", "dev", "--", "--port", "3000", "--hostname", "127.0.0.1"],
-        ROOT / "frontend/package.json",
-    ),
+    Service("backend", 8000, "/health/ready", [PY, "-m", "backend"]),
+    Service("mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"]),
+    Service("agent", 8002, "/health/ready", [PY, "-m", "agent"]),
+    Service("frontend", 3000, "/api/health", ["npm", "run", "dev"]),
 ]
 
 
@@ -85,6 +76,7 @@ def _environment() -> tuple[dict[str, str], object | None]:
             "AGENT_URL": env.get("AGENT_URL", "http://127.0.0.1:8002"),
             "MCP_SERVER_URL": env.get("MCP_SERVER_URL", "http://127.0.0.1:8001/mcp"),
             "BACKEND_URL": env.get("BACKEND_URL", "http://127.0.0.1:8000"),
+            "HOSTNAME": "127.0.0.1",  # next dev's bind address
             "NEXT_TELEMETRY_DISABLED": "1",
         }
     )
@@ -97,8 +89,7 @@ def up() -> int:
     if PID_FILE.exists() and _alive(int(PID_FILE.read_text())):
         _say(f"already running (pid {PID_FILE.read_text().strip()}); `make down` stops it")
         return 1
-    wanted = [s for s in SERVICES if s.present.exists()]
-    busy = [s for s in wanted if http_status(f"http://127.0.0.1:{s.port}/", timeout=0.5) is not None]
+    busy = [s for s in SERVICES if http_status(f"http://127.0.0.1:{s.port}/", timeout=0.5) is not None]
     if busy:
         _say("ports in use: " + ", ".join(f"{s.port} ({s.name})" for s in busy) + "; stop what uses them")
         return 1
@@ -129,7 +120,7 @@ def up() -> int:
     if subprocess.run([PY, "-m", "todo_core.migrate"], env=env, cwd=ROOT).returncode != 0:
         _say("migration failed: see the message above (is DATABASE_URL right?)")
         stop()
-    for service in wanted:
+    for service in SERVICES:
         log = open(LOG_DIR / f"{service.name}.log", "ab")
         cwd = ROOT / "frontend" if service.name == "frontend" else ROOT
         proc = subprocess.Popen(
