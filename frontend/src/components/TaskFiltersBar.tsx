@@ -21,8 +21,8 @@ export function TaskFiltersBar({
   const id = useId();
   const set = <K extends keyof TaskFilters>(key: K, value: TaskFilters[K]) => onChange({ ...filters, [key]: value });
   return (
-    <div role="search" aria-label="Search and filter tasks" className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-      <div className="sm:col-span-2">
+    <div role="search" aria-label="Search and filter tasks" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+      <div className="col-span-2">
         <label htmlFor={`${id}-q`} className="label">
           Search
         </label>
