@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,10 +44,12 @@ def asyncpg_dsn(url: str) -> str:
 
 def start_pgserver(data_dir: Path) -> tuple[str, object]:
     """Start (or reuse) an embedded PostgreSQL 16 whose data lives in `data_dir`."""
-    import pgserver
-
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on servers; harmless
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
     return server.get_uri(), server
 
 
