@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { dueState, draftFromTask } from "@/lib/tasks";
 import type { Task, TaskInput } from "@/lib/types";
 import { DueBadge } from "./DueBadge";
@@ -33,6 +33,14 @@ export function TaskItem({
 }) {
   const [editing, setEditing] = useState(false);
   const [toggling, setToggling] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+
+  // Keyboard users land back on "Edit" after saving or cancelling, not at the top of the page.
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
   const state = dueState(task);
   const checkboxId = `task-${task.id}-done`;
 
@@ -103,7 +111,13 @@ export function TaskItem({
         </div>
       </div>
       <div className="flex shrink-0 flex-col gap-1 sm:flex-row">
-        <button type="button" className="btn-ghost" onClick={() => setEditing(true)} aria-label={`Edit "${task.title}"`}>
+        <button
+          ref={editButton}
+          type="button"
+          className="btn-ghost"
+          onClick={() => setEditing(true)}
+          aria-label={`Edit "${task.title}"`}
+        >
           Edit
         </button>
         <button
