@@ -269,6 +269,37 @@ def test_chat_adds_task_and_list_refreshes_without_reload(
     expect(chat.get_by_text("No conversations yet.")).to_be_visible()
 
 
+def test_keyboard_only_use(page: Page, frontend_url: str, backend_url: str) -> None:
+    """Add, complete and delete-with-confirmation without the mouse; focus stays visible."""
+    sign_up(page, frontend_url, unique_email("keys"))
+    title = page.get_by_role("form", name="Add a task").get_by_label("Title")
+    title.focus()
+    page.keyboard.type("Keyboard task")
+    page.keyboard.press("Enter")
+    expect(task_item(page, "Keyboard task")).to_be_visible()
+
+    checkbox = page.get_by_role("checkbox", name='Mark "Keyboard task" as done')
+    checkbox.focus()
+    page.keyboard.press("Space")
+    expect(task_item(page, "Keyboard task")).to_have_attribute("data-completed", "true")
+
+    delete = page.get_by_role("button", name='Delete "Keyboard task"')
+    delete.focus()
+    outline = delete.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none", "focused buttons must show a focus outline"
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("alertdialog", name="Delete task?")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(delete).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Delete")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(task_item(page, "Keyboard task")).to_have_count(0)
+
+
 def test_backend_stopped_shows_a_clear_error(
     page: Page,
     start_frontend: Callable[[str], ServiceProcess],
