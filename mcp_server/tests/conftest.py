@@ -7,8 +7,10 @@ Helpers come as fixtures (tests are imported with `--import-mode=importlib`, so 
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from todo_core.testing.accounts import Account, signup
-
-TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+from todo_core.testing.postgres import fetch
 
 
 @asynccontextmanager
@@ -74,16 +75,46 @@ class McpClient:
         return result.content[0].text  # type: ignore[union-attr]
 
 
+def _eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what} not visible after {timeout}s"
+        time.sleep(0.02)
+
+
 @dataclass
 class Rest:
-    """The backend's REST API, to see what the tools really changed."""
+    """The backend's REST API, to set up data and to see what the tools really changed.
+
+    The backend commits after its response is sent (FastAPI runs a request-scoped `yield`
+    dependency's exit after the response), so a write it answered may not be visible yet to
+    the next request; setup writes here wait until they are, so tests never race it.
+    """
 
     client: httpx.Client
+    database_url: str
+
+    def signup(self, email: str) -> Account:
+        """A new account (call from a sync fixture: it reads the database with asyncio.run)."""
+        account = signup(self.client, email)
+
+        def committed() -> bool:
+            return bool(asyncio.run(fetch(self.database_url, "SELECT 1 FROM users WHERE id = $1", account.id)))
+
+        _eventually(committed, f"user {email}")
+        return account
 
     def create(self, account: Account, **fields: Any) -> dict[str, Any]:
         response = self.client.post(account.path(), json=fields, headers=account.headers)
         assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
+        task: dict[str, Any] = response.json()
+        _eventually(lambda: self.get(account, task["id"]) is not None, f"task {task['id']}")
+        return task
+
+    def complete(self, account: Account, task_id: int) -> None:
+        response = self.client.patch(account.path(f"/{task_id}/complete"), headers=account.headers)
+        assert response.status_code == 200, response.text
+        _eventually(lambda: (self.get(account, task_id) or {}).get("completed") is True, f"task {task_id} done")
 
     def get(self, account: Account, task_id: int) -> dict[str, Any] | None:
         """The task, or None when the backend answers 404 for this user."""
@@ -103,7 +134,7 @@ class Rest:
 def rest(backend_url: str, db: str) -> Iterator[Rest]:
     """The REST API over a clean database (the MCP server's database too)."""
     with httpx.Client(base_url=backend_url, timeout=10) as client:
-        yield Rest(client)
+        yield Rest(client, db)
 
 
 @pytest.fixture
@@ -113,9 +144,9 @@ def mcp(mcp_url: str) -> McpClient:
 
 @pytest.fixture
 def alice(rest: Rest) -> Account:
-    return signup(rest.client, "alice@example.com")
+    return rest.signup("alice@example.com")
 
 
 @pytest.fixture
 def bob(rest: Rest) -> Account:
-    return signup(rest.client, "bob@example.com")
+    return rest.signup("bob@example.com")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -96,7 +97,7 @@ async def test_list_tasks_returns_the_contract_shape_with_filters(mcp: Any, rest
     groceries = rest.create(alice, title="Buy groceries", tags=["errands"], due_at="2030-01-02T10:00:00Z")
     meeting = rest.create(alice, title="Team meeting", description="Quarterly planning", priority="high")
     bills = rest.create(alice, title="Pay bills", priority="low", tags=["home", "errands"])
-    rest.client.patch(alice.path(f"/{bills['id']}/complete"), headers=alice.headers).raise_for_status()
+    rest.complete(alice, bills["id"])
 
     everything = await mcp.ok(alice, "list_tasks", {})
     assert [task["id"] for task in everything] == [groceries["id"], meeting["id"], bills["id"]]
@@ -112,18 +113,26 @@ async def test_list_tasks_returns_the_contract_shape_with_filters(mcp: Any, rest
     assert everything[0]["due_at"].startswith("2030-01-02T10:00:00")
     assert everything[2]["completed"] is True
 
-    async def ids(**arguments: Any) -> list[int]:
-        return [task["id"] for task in await mcp.ok(alice, "list_tasks", arguments)]
+    async with mcp.session(alice.token) as session:  # one session for the many filter checks
 
-    assert await ids(status="all") == [groceries["id"], meeting["id"], bills["id"]]
-    assert await ids(status="pending") == [groceries["id"], meeting["id"]]
-    assert await ids(status="completed") == [bills["id"]]
-    assert await ids(priority="high") == [meeting["id"]]
-    assert await ids(tag="Errands") == [groceries["id"], bills["id"]]
-    assert await ids(query="PLANNING") == [meeting["id"]]  # description text, case-insensitive
-    assert await ids(query="groceries", status="pending") == [groceries["id"]]
-    assert await ids(status=None, priority=None, tag=None, query=None) == [groceries["id"], meeting["id"], bills["id"]]
-    assert await ids(query="nothing like this") == []
+        async def ids(**arguments: Any) -> list[int]:
+            result = await session.call_tool("list_tasks", arguments)
+            assert not result.is_error, result.content
+            return [task["id"] for task in json.loads(result.content[0].text)]
+
+        assert await ids(status="all") == [groceries["id"], meeting["id"], bills["id"]]
+        assert await ids(status="pending") == [groceries["id"], meeting["id"]]
+        assert await ids(status="completed") == [bills["id"]]
+        assert await ids(priority="high") == [meeting["id"]]
+        assert await ids(tag="Errands") == [groceries["id"], bills["id"]]
+        assert await ids(query="PLANNING") == [meeting["id"]]  # description text, case-insensitive
+        assert await ids(query="groceries", status="pending") == [groceries["id"]]
+        assert await ids(status=None, priority=None, tag=None, query=None) == [
+            groceries["id"],
+            meeting["id"],
+            bills["id"],
+        ]
+        assert await ids(query="nothing like this") == []
 
 
 async def test_list_tasks_on_an_empty_list_returns_an_empty_json_list(mcp: Any, rest: Any, alice: Account) -> None:
