@@ -1072,7 +1072,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No such conversation */
+            /** @description No such conversation for this user */
             404: {
                 headers: {
                     [name: string]: unknown;
