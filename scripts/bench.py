@@ -1,0 +1,54 @@
+"""`make bench`: throughput, latency, memory, startup and hot reload of the stack, each against a
+reference measured in the same run. Starts everything as loopback processes on an embedded
+PostgreSQL, drives load with wrk (installed from Debian's packages when missing), prints one table
+and writes it, with the machine it ran on, into docs/benchmarks.md (and the raw numbers as JSON).
+
+    scripts/bench.py                 # the full run (about 5 minutes)
+    scripts/bench.py --tiny          # seconds per scenario: proves the harness works (tests/bench)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmarks import report, run  # noqa: E402
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through the `with` blocks, which stop every process
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="1 s per scenario, low concurrency, one startup")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown to update")
+    parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench.json", help="raw numbers")
+    parser.add_argument("--postgres-url", help="use this PostgreSQL server (a fresh database is made on it)")
+    args = parser.parse_args(argv)
+    _stop_on_sigterm()
+
+    results = run.main(run.TINY if args.tiny else run.FULL, postgres_url=args.postgres_url)
+    results["ratios"] = report.ratios(results)
+    print()
+    print(report.machine(results))
+    print()
+    print(report.table(results))
+    report.write(args.output, results)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\n[bench] written: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The scenarios, in order, and the numbers they produce (a plain dict, rendered by `report`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import reload, wrk
+from .stack import MIB, PYTHON_SERVICES, SERVICES, Stack, Users, count_tasks, database, seed
+
+TASKS = 100
+TASK_BODY = {"title": "Benchmark task", "description": "created by wrk", "tags": ["bench"]}
+CHAT_MESSAGE = "Add a task to buy groceries"
+# The REST listing that does the MCP list_tasks tool's work: all tasks, oldest first (at most 200).
+LIST_QUERY = "?sort=created&order=asc&limit=200"
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    seconds: float  # measured wrk run per scenario
+    warmup: float  # discarded wrk run before it (0: none)
+    concurrency: tuple[int, ...]
+    chat_concurrency: tuple[int, ...]
+    startup_runs: int  # process start -> ready, per service
+    reload_edits: int
+
+
+FULL = Mode("full", seconds=10, warmup=2, concurrency=(1, 32), chat_concurrency=(1, 8), startup_runs=3, reload_edits=3)
+TINY = Mode("tiny", seconds=1, warmup=0, concurrency=(1, 4), chat_concurrency=(1,), startup_runs=1, reload_edits=1)
+
+
+def _say(text: str) -> None:
+    print(f"[bench] {text}", flush=True)
+
+
+def _json_rpc(tool: str, arguments: dict[str, Any]) -> str:
+    return json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    )
+
+
+def requests(users: Users) -> dict[str, tuple[str, wrk.Request]]:
+    """scenario -> (service, request). REST and baseline get the same paths and bodies."""
+
+    def bearer(account: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {account.token}"}
+
+    json_headers = {"Content-Type": "application/json"}
+    out: dict[str, tuple[str, wrk.Request]] = {}
+    for service in ("baseline", "backend"):
+        writer = users.baseline_writer if service == "baseline" else users.writer
+        out[f"{service}.list"] = (
+            service,
+            wrk.Request("GET", users.reader.path() + LIST_QUERY, bearer(users.reader)),
+        )
+        out[f"{service}.create"] = (
+            service,
+            wrk.Request("POST", writer.path(), {**json_headers, **bearer(writer)}, json.dumps(TASK_BODY)),
+        )
+    out["mcp.list_tasks"] = (
+        "mcp-server",
+        wrk.Request("POST", "/mcp", {**MCP_HEADERS, **bearer(users.reader)}, _json_rpc("list_tasks", {})),
+    )
+    out["mcp.add_task"] = (
+        "mcp-server",
+        wrk.Request("POST", "/mcp", {**MCP_HEADERS, **bearer(users.mcp_writer)}, _json_rpc("add_task", TASK_BODY)),
+    )
+    out["chat"] = (
+        "backend",
+        wrk.Request(
+            "POST",
+            f"/api/{users.chat.id}/chat",
+            {**json_headers, **bearer(users.chat)},
+            json.dumps({"message": CHAT_MESSAGE}),
+        ),
+    )
+    return out
+
+
+def check(stack: Stack, scenario: str, service: str, request: wrk.Request) -> str:
+    """Send the scenario's request once and check the answer is the real thing, not an error."""
+    response = httpx.request(
+        request.method,
+        stack.url(service) + request.path,
+        headers=request.headers,
+        content=request.body,
+        timeout=60,
+    )
+    assert response.status_code in (200, 201), f"{scenario}: HTTP {response.status_code} {response.text[:300]}"
+    body = response.json()
+    if scenario.endswith(".list"):
+        assert len(body["items"]) == TASKS == body["total"], f"{scenario}: {len(body['items'])} items"
+    elif scenario.endswith(".create"):
+        assert body["title"] == TASK_BODY["title"] and body["id"] > 0, f"{scenario}: {body}"
+    elif scenario.startswith("mcp."):
+        # A stateless server answers tools/call with no initialize handshake first: checked here.
+        result = body.get("result")
+        assert result and not result.get("isError"), f"{scenario}: {body}"
+        data = json.loads(result["content"][0]["text"])
+        if scenario == "mcp.list_tasks":
+            assert len(data) == TASKS, f"{scenario}: {len(data)} tasks"
+        else:
+            assert data["status"] == "created", f"{scenario}: {data}"
+    elif scenario == "chat":
+        names = [c["name"] for c in body["tool_calls"]]
+        assert names == ["add_task"], f"chat: tool calls {names}, reply {body.get('response')!r}"
+        return str(body["response"])
+    return "ok"
+
+
+def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
+    started = time.monotonic()
+    binary = wrk.ensure_wrk()
+    results: dict[str, Any] = {
+        "mode": mode.name,
+        "wrk": wrk.version(binary),
+        "load_average_start": os.getloadavg(),
+        "seconds_per_run": mode.seconds,
+        "warmup_seconds": mode.warmup,
+        "runs": {},
+    }
+    with database(postgres_url) as database_url, Stack(database_url) as stack:
+        for name in SERVICES:
+            seconds = stack.start(name)
+            _say(f"{name} ready in {seconds:.2f} s")
+        results["rss_idle_mib"] = {name: stack.rss(name) / MIB for name in SERVICES}
+
+        users = seed(stack.url("backend"), TASKS)
+        plan = requests(users)
+        for scenario, (service, request) in plan.items():
+            sample = check(stack, scenario, service, request)
+            if scenario == "chat":
+                results["chat_reply"] = sample
+        results["mcp_without_initialize"] = True  # `check` passed for both tools
+
+        runs: dict[str, dict[str, Any]] = results["runs"]
+        writers = {
+            "backend.create": users.writer.id,
+            "baseline.create": users.baseline_writer.id,
+            "mcp.add_task": users.mcp_writer.id,
+        }
+        order = ["list", "create"]
+        for kind in order:  # baseline and backend back to back, so both see the same machine
+            for c in mode.concurrency:
+                for scenario in (f"baseline.{kind}", f"backend.{kind}"):
+                    runs[f"{scenario}.c{c}"] = _run(stack, mode, binary, scenario, plan, c, writers)
+        for tool in ("list_tasks", "add_task"):
+            for c in mode.concurrency:
+                runs[f"mcp.{tool}.c{c}"] = _run(stack, mode, binary, f"mcp.{tool}", plan, c, writers)
+        for c in mode.chat_concurrency:
+            runs[f"chat.c{c}"] = _run(stack, mode, binary, "chat", plan, c, writers)
+
+        time.sleep(1.0)  # let the last requests finish before reading memory
+        results["rss_after_mib"] = {name: stack.rss(name) / MIB for name in SERVICES}
+
+        for _ in range(mode.startup_runs - 1):
+            for name in SERVICES:
+                stack.restart(name)
+        results["startup_seconds"] = {name: stack.startup_seconds[name] for name in SERVICES}
+        stack.stop()
+
+        _say("hot reload: backend dev server on a copy of its source")
+        results["reload"] = reload.measure(database_url, stack.auth_secret, mode.reload_edits)
+
+    results["load_average_end"] = os.getloadavg()
+    results["total_seconds"] = round(time.monotonic() - started, 1)
+    results["python_services"] = list(PYTHON_SERVICES)
+    results["startup_median_seconds"] = {k: statistics.median(v) for k, v in results["startup_seconds"].items()}
+    return results
+
+
+def _run(
+    stack: Stack, mode: Mode, binary: str, scenario: str, plan: dict, c: int, writers: dict[str, str]
+) -> dict[str, Any]:
+    service, request = plan[scenario]
+    if mode.warmup:
+        wrk.run(binary, stack.url(service), request, c, mode.warmup)
+    writer = writers.get(scenario)
+    before = count_tasks(stack.database_url, writer) if writer else 0
+    row = wrk.run(binary, stack.url(service), request, c, mode.seconds).as_dict()
+    if writer:  # every answered create really wrote a row (an MCP tool error would be a 200 too)
+        written = count_tasks(stack.database_url, writer) - before
+        row["rows_written"] = written
+        row["errors"] += max(0, row["requests"] - written)
+    _say(f"{scenario} c{c}: {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}")
+    return row

@@ -1,0 +1,141 @@
+"""The stack under test as loopback processes: embedded PostgreSQL, baseline, MCP server, backend, agent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+
+from todo_core.migrate import migrate
+from todo_core.testing.accounts import Account, signup
+from todo_core.testing.postgres import fetch, fresh_database, start_pgserver
+from todo_core.testing.processes import ServiceProcess, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_DIR = ROOT / "test-artifacts" / "logs" / "bench"
+MIB = 1024 * 1024
+
+# name -> module run as `python -m <module>`; order = start order (the agent needs the MCP server).
+SERVICES = {
+    "baseline": "benchmarks.baseline_app",
+    "mcp-server": "mcp_server",
+    "backend": "backend",
+    "agent": "agent",
+}
+PYTHON_SERVICES = ("backend", "mcp-server", "agent")
+
+
+@contextlib.contextmanager
+def database(server_url: str | None) -> Iterator[str]:
+    """A fresh, migrated database on `server_url`, or on an embedded pgserver started here."""
+    stack = contextlib.ExitStack()
+    with stack:
+        if server_url is None:
+            url, server = start_pgserver(ROOT / ".data" / "bench-postgres")
+            stack.callback(server.cleanup)
+            server_url = url
+        db_url = stack.enter_context(fresh_database(server_url, prefix="todo_bench"))
+        asyncio.run(migrate(db_url, wait_seconds=30))
+        yield db_url
+
+
+def rss_bytes(process: psutil.Process) -> int:
+    """Resident memory of a process and all its children."""
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+@dataclass
+class Stack:
+    database_url: str
+    auth_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    startup_seconds: dict[str, list[float]] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        scripts = str(ROOT / "scripts")
+        return {
+            "ENVIRONMENT": "production",
+            "DATABASE_URL": self.database_url,
+            "AUTH_SECRET": self.auth_secret,
+            "AGENT_URL": f"http://127.0.0.1:{self.ports['agent']}",
+            "MCP_SERVER_URL": f"http://127.0.0.1:{self.ports['mcp-server']}/mcp",
+            "OPENAI_API_KEY": "",
+            "LOG_LEVEL": "WARNING",
+            "RELOAD": "false",
+            "PYTHONPATH": os.pathsep.join(filter(None, [scripts, os.environ.get("PYTHONPATH")])),
+        }
+
+    def start(self, name: str) -> float:
+        process = ServiceProcess.python_module(name, SERVICES[name], self.env(), log_dir=LOG_DIR)
+        process.port = self.ports[name]
+        process.env["PORT"] = str(process.port)
+        process.health_path = "/health/ready"
+        self.services[name] = process
+        # `start()` times Popen -> first 200 from /health/ready (the process's whole startup).
+        seconds = process.start(timeout=90)
+        self.startup_seconds.setdefault(name, []).append(seconds)
+        return seconds
+
+    def restart(self, name: str) -> float:
+        self.services[name].stop()
+        return self.start(name)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def rss(self, name: str) -> int:
+        process = self.services[name].process
+        assert process is not None, f"{name} is not running"
+        return rss_bytes(psutil.Process(process.pid))
+
+    def stop(self) -> None:
+        for name in reversed(list(self.services)):
+            self.services[name].stop()
+        self.services.clear()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class Users:
+    reader: Account  # exactly `tasks` tasks: the list scenarios
+    writer: Account  # backend creates
+    baseline_writer: Account  # baseline creates
+    mcp_writer: Account  # MCP add_task
+    chat: Account  # chat turns
+
+
+def seed(backend_url: str, tasks: int) -> Users:
+    with httpx.Client(base_url=backend_url, timeout=30) as client:
+        tag = secrets.token_hex(3)
+        accounts = [signup(client, email=f"bench-{role}-{tag}@example.com") for role in Users.__dataclass_fields__]
+        users = Users(*accounts)
+        for i in range(tasks):
+            response = client.post(
+                users.reader.path(),
+                headers=users.reader.headers,
+                json={"title": f"Task {i:03d}", "description": "seeded by make bench", "tags": ["bench"]},
+            )
+            response.raise_for_status()
+    return users
+
+
+def count_tasks(database_url: str, user_id: str) -> int:
+    rows = asyncio.run(fetch(database_url, "SELECT count(*) AS n FROM tasks WHERE user_id = $1", user_id))
+    return int(rows[0]["n"])
