@@ -21,11 +21,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.session_factory  # type: ignore[no-any-return]
+    return request.app.state.session_factory
 
 
 def get_agent_client(request: Request) -> httpx.AsyncClient:
-    return request.app.state.agent_client  # type: ignore[no-any-return]
+    return request.app.state.agent_client
 
 
 @dataclass(frozen=True)

@@ -17,4 +17,4 @@ class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # DATABASE_URL comes from the environment
+    return Settings()  # DATABASE_URL comes from the environment

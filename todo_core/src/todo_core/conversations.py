@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -44,7 +45,7 @@ class ConversationRepository:
         await self.session.refresh(conversation)
         return conversation
 
-    async def list(self) -> list[Conversation]:
+    async def list(self) -> builtins.list[Conversation]:
         stmt = (
             select(Conversation)
             .where(Conversation.user_id == self.user_id)
@@ -52,7 +53,7 @@ class ConversationRepository:
         )
         return list((await self.session.scalars(stmt)).all())
 
-    async def messages(self, conversation_id: int, *, last: int | None = None) -> list[Message]:
+    async def messages(self, conversation_id: int, *, last: int | None = None) -> builtins.list[Message]:
         """Messages in order; with `last`, only the newest `last` of them (still in order)."""
         await self.get(conversation_id)
         stmt = select(Message).where(Message.conversation_id == conversation_id)
@@ -66,7 +67,7 @@ class ConversationRepository:
         conversation_id: int,
         role: Role,
         content: str,
-        tool_calls: list[dict[str, Any]] | None = None,
+        tool_calls: builtins.list[dict[str, Any]] | None = None,
     ) -> Message:
         message = Message(
             conversation_id=conversation_id,

@@ -62,7 +62,7 @@ async def migrate(database_url: str, wait_seconds: float = 60.0) -> None:
 
 
 def main() -> int:
-    settings = MigrationSettings()  # type: ignore[call-arg]  # DATABASE_URL comes from the environment
+    settings = MigrationSettings()  # DATABASE_URL comes from the environment
     configure_logging(settings.LOG_LEVEL)
     try:
         asyncio.run(migrate(settings.DATABASE_URL, settings.MIGRATION_WAIT_SECONDS))

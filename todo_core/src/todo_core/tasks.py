@@ -5,6 +5,7 @@ Every method is scoped to one user; another user's task behaves exactly like a m
 
 from __future__ import annotations
 
+import builtins
 import calendar
 from datetime import UTC, datetime, timedelta
 
@@ -49,7 +50,7 @@ class TaskRepository:
         self.session = session
         self.user_id = user_id
 
-    def _owned(self) -> Select[tuple[Task]]:
+    def _owned(self) -> Select[Task]:
         return select(Task).where(Task.user_id == self.user_id)
 
     async def get(self, task_id: int, *, for_update: bool = False) -> Task:
@@ -70,7 +71,7 @@ class TaskRepository:
         await self.session.refresh(task)
         return task
 
-    async def list(self, query: TaskQuery) -> tuple[list[Task], int]:
+    async def list(self, query: TaskQuery) -> tuple[builtins.list[Task], int]:
         stmt = self._owned()
         if query.status != "all":
             stmt = stmt.where(Task.completed.is_(query.status == "completed"))

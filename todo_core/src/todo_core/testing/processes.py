@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import psutil
 
@@ -109,7 +110,7 @@ class ServiceProcess:
         """Start the process and wait for health; returns seconds to healthy."""
         if not _port_is_free(self.port):
             raise RuntimeError(f"port {self.port} is already in use; {self.name} cannot start")
-        out: int | object = subprocess.DEVNULL
+        out: int | IO[bytes] = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{self.name}.log", "ab")

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, HTTPException, status
 
+from backend.api.responses import UNAUTHORIZED
 from backend.deps import CurrentUser, SessionDep, SettingsDep
 from backend.settings import Settings
 from todo_core.auth import issue_token
@@ -10,7 +11,6 @@ from todo_core.schemas import AuthOut, LoginIn, SignupIn, UserOut
 from todo_core.users import UserRepository
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-_ERRORS = {401: {"description": "Not authenticated"}}
 
 
 def _auth_out(user: User, settings: Settings) -> AuthOut:
@@ -26,7 +26,7 @@ async def signup(body: SignupIn, session: SessionDep, settings: SettingsDep) -> 
     return _auth_out(user, settings)
 
 
-@router.post("/login", responses=_ERRORS)
+@router.post("/login", responses=UNAUTHORIZED)
 async def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> AuthOut:
     user = await UserRepository(session).authenticate(body.email, body.password)
     if user is None:
@@ -34,7 +34,7 @@ async def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> Au
     return _auth_out(user, settings)
 
 
-@router.get("/me", responses=_ERRORS)
+@router.get("/me", responses=UNAUTHORIZED)
 async def me(user: CurrentUser, session: SessionDep) -> UserOut:
     account = await UserRepository(session).get(user.id)
     if account is None:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, HTTPException, status
 
 from backend.agent_client import AgentUnavailable, ask_agent
+from backend.api.responses import USER_ROUTE, not_found
 from backend.deps import AgentClientDep, PathUser, SessionFactoryDep
 from todo_core.conversations import HISTORY_LIMIT, ConversationRepository
 from todo_core.models import Role
@@ -14,9 +15,8 @@ router = APIRouter(prefix="/api/{user_id}", tags=["chat"])
 @router.post(
     "/chat",
     responses={
-        401: {"description": "Not authenticated"},
-        403: {"description": "user_id is not the token's user"},
-        404: {"description": "No such conversation for this user"},
+        **USER_ROUTE,
+        **not_found("conversation"),
         503: {"description": "The AI assistant is unavailable; the user's message was stored"},
     },
 )

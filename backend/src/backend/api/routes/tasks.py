@@ -4,20 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from backend.api.responses import USER_ROUTE, not_found
 from backend.deps import PathUser, SessionDep
 from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskPage, TaskQuery, TaskUpdate
 from todo_core.tasks import TaskRepository
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
 TaskIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="Task id")]
-_ERRORS = {
-    401: {"description": "Not authenticated"},
-    403: {"description": "user_id is not the token's user"},
-}
-_NOT_FOUND = {**_ERRORS, 404: {"description": "No such task for this user"}}
+_NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 
 
-@router.get("", responses=_ERRORS)
+@router.get("", responses=USER_ROUTE)
 async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
     items, total = await TaskRepository(session, user.id).list(query)
     return TaskPage(
@@ -25,7 +22,7 @@ async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQ
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
 async def create_task(user: PathUser, session: SessionDep, body: TaskCreate) -> TaskOut:
     return TaskOut.model_validate(await TaskRepository(session, user.id).create(body))
 

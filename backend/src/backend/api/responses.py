@@ -1,0 +1,12 @@
+"""OpenAPI descriptions of the error responses routes share, defined once."""
+
+from typing import Any
+
+Responses = dict[int | str, dict[str, Any]]
+
+UNAUTHORIZED: Responses = {401: {"description": "Not authenticated"}}
+USER_ROUTE: Responses = {**UNAUTHORIZED, 403: {"description": "user_id is not the token's user"}}
+
+
+def not_found(what: str) -> Responses:
+    return {404: {"description": f"No such {what} for this user"}}
