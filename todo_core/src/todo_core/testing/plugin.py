@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Iterator
 
 import pytest
 
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import REPO_ROOT, fresh_database, postgres_server, truncate_all
+from todo_core.testing.postgres import REPO_ROOT, fresh_database, postgres_server, run_sync, truncate_all
 from todo_core.testing.processes import ServiceProcess, free_port
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
@@ -33,13 +32,13 @@ def postgres_server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url: str) -> Iterator[str]:
     with fresh_database(postgres_server_url) as url:
-        asyncio.run(migrate(url, wait_seconds=30))
+        run_sync(migrate(url, wait_seconds=30))
         yield url
 
 
 @pytest.fixture
 def db(database_url: str) -> str:
-    asyncio.run(truncate_all(database_url))
+    run_sync(truncate_all(database_url))
     return database_url
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -17,8 +19,19 @@ import asyncpg
 from todo_core.db import normalize_database_url
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[4]
 TABLES = ("messages", "conversations", "tasks", "users")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to completion from synchronous code.
+
+    On a thread of its own, so it works even where this thread already runs an event loop
+    (pytest-asyncio's, or the one Playwright's sync API leaves behind).
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _docker_answers() -> bool:
@@ -84,11 +97,11 @@ async def _admin(url: str, sql: str) -> None:
 def fresh_database(server_url: str, prefix: str = "todo_test") -> Iterator[str]:
     """Create an empty database for this run, yield its URL, drop it afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    run_sync(_admin(server_url, f'CREATE DATABASE "{name}"'))
     try:
         yield normalize_database_url(with_database(server_url, name))
     finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def truncate_all(url: str) -> None:
