@@ -10,7 +10,9 @@ export NEXT_TELEMETRY_DISABLED := 1
 
 .PHONY: up down test test-python test-frontend lint bench install
 
-install: .venv/.synced frontend/node_modules/.package-lock.json
+INSPECTOR := mcp_server/tests/inspector
+
+install: .venv/.synced frontend/node_modules/.package-lock.json $(INSPECTOR)/node_modules/.package-lock.json
 
 .venv/.synced: uv.lock pyproject.toml todo_core/pyproject.toml backend/pyproject.toml mcp_server/pyproject.toml agent/pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -20,6 +22,10 @@ install: .venv/.synced frontend/node_modules/.package-lock.json
 # npm rewrites node_modules/.package-lock.json on every install, so it marks "installed".
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && $(NPM_CI)
+
+# The MCP Inspector CLI, pinned, for the test that drives the MCP server with it.
+$(INSPECTOR)/node_modules/.package-lock.json: $(INSPECTOR)/package-lock.json
+	cd $(INSPECTOR) && $(NPM_CI)
 
 up: install
 	$(VENV_PY) scripts/dev.py up
@@ -31,6 +37,9 @@ test: install
 	bash scripts/install-browser.sh
 	cd frontend && npm test
 	$(VENV_PY) -m pytest
+
+bench: install
+	$(VENV_PY) scripts/bench.py
 
 lint: install
 	$(VENV_PY) -m ruff check .
