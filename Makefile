@@ -8,11 +8,11 @@ NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 export UV_PYTHON ?= $(PYTHON)
 export NEXT_TELEMETRY_DISABLED := 1
 
-.PHONY: up down test test-python test-frontend lint bench install
+.PHONY: up down test lint bench install
 
 INSPECTOR := mcp_server/tests/inspector
 
-install: .venv/.synced frontend/node_modules/.package-lock.json $(INSPECTOR)/node_modules/.package-lock.json
+install: .venv/.synced frontend/node_modules/.package-lock.json
 
 .venv/.synced: uv.lock pyproject.toml todo_core/pyproject.toml backend/pyproject.toml mcp_server/pyproject.toml agent/pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -33,7 +33,7 @@ up: install
 down:
 	@$(VENV_PY) scripts/dev.py down
 
-test: install
+test: install $(INSPECTOR)/node_modules/.package-lock.json
 	bash scripts/install-browser.sh
 	cd frontend && npm test
 	$(VENV_PY) -m pytest
