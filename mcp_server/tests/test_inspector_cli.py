@@ -18,7 +18,9 @@ import pytest
 
 from todo_core.testing.accounts import Account
 
-INSPECTOR_DIR = Path(__file__).parent / "inspector"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSPECTOR_PREFIX = "mcp_server/tests/inspector"  # relative to the repo root, as in docs/mcp.md
+INSPECTOR_DIR = REPO_ROOT / INSPECTOR_PREFIX
 INSPECTOR_BIN = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
 
 pytestmark = pytest.mark.skipif(
@@ -30,14 +32,16 @@ pytestmark = pytest.mark.skipif(
 def inspector(mcp_url: str, token: str, *args: str, home: Path) -> Any:
     """Run `npx --prefix mcp_server/tests/inspector mcp-inspector --cli ...`; return its JSON output."""
     command = [
-        "npx", "--no", "--prefix", str(INSPECTOR_DIR), "mcp-inspector", "--cli", mcp_url,
+        "npx", "--no", "--prefix", INSPECTOR_PREFIX, "mcp-inspector", "--cli", mcp_url,
         "--transport", "http", "--format", "json", "--stored-auth-only",
         *args,
         "--header", f"Authorization: Bearer {token}",
     ]  # fmt: skip
     # A private HOME: the Inspector keeps a catalog and auth store under ~/.mcp-inspector.
     env = {**os.environ, "HOME": str(home), "NO_COLOR": "1", "npm_config_update_notifier": "false"}
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=False)
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=env, check=False, cwd=REPO_ROOT
+    )
     assert completed.returncode == 0, f"exit {completed.returncode}\n{completed.stdout}\n{completed.stderr}"
     return json.loads(completed.stdout)
 
