@@ -67,7 +67,9 @@ def get_path_user(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 2xx means the write is durable
+# (the default request scope would run the commit after the client already has its answer).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
 AgentClientDep = Annotated[httpx.AsyncClient, Depends(get_agent_client)]
 CurrentUser = Annotated[TokenUser, Depends(get_token_user)]

@@ -204,3 +204,13 @@ def test_pagination(client: httpx.Client, alice: Account, sample: dict) -> None:
         response = client.get(alice.path(), params=params, headers=alice.headers)
         assert response.status_code == 422, params
         assert response.json()["detail"][0]["loc"][-1] == field
+
+
+async def test_acknowledged_write_is_already_committed(client: httpx.Client, alice: Account, db: str) -> None:
+    """A 201 means durable: the row is visible to another connection the moment the client has it."""
+    from todo_core.testing.postgres import fetch
+
+    for i in range(20):
+        created = _create(client, alice, title=f"durable {i}")
+        rows = await fetch(db, "SELECT title FROM tasks WHERE id = $1", created["id"])
+        assert [r["title"] for r in rows] == [f"durable {i}"], f"write {i} acknowledged before commit"
