@@ -6,20 +6,15 @@ import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from todo_core.db import is_database_unavailable
 from todo_core.errors import DomainError, EmailTaken, NotFound
 
 log = logging.getLogger("backend.errors")
 DB_UNAVAILABLE = "database unavailable, try again shortly"
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError | TimeoutError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -35,13 +30,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _is_connection_error(exc) or _is_connection_error(exc.__cause__ or exc):
+        if is_database_unavailable(exc):
             log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
             return JSONResponse({"detail": DB_UNAVAILABLE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    # Database failures get handlers of their own: Starlette treats a handler for `Exception` as
+    # the last resort, which answers but then re-raises, so uvicorn logs a traceback per request
+    # and closes the connection (clients reusing it saw resets during a DB outage).
+    for exc_class in (DBAPIError, PoolTimeoutError, OSError):
+        app.add_exception_handler(exc_class, _unexpected)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)  # type: ignore[arg-type]
 
 
 class BodySizeLimit:

@@ -22,12 +22,10 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mcp_server.auth import request_user_id
-from todo_core.db import session_scope
+from todo_core.db import is_database_unavailable, session_scope
 from todo_core.errors import TaskNotFound
 from todo_core.models import DESCRIPTION_MAX, Priority, Recurrence
 from todo_core.schemas import (
@@ -115,12 +113,6 @@ def _invalid_arguments(exc: ValidationError, renamed: Mapping[str, str] | None =
     return _failure("invalid arguments: " + "; ".join(problems))
 
 
-def _is_database_unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError | TimeoutError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 @contextlib.asynccontextmanager
 async def _repository(ctx: Context) -> AsyncIterator[TaskRepository]:
     """The caller's repository in one transaction (committed when the tool body succeeds)."""
@@ -143,7 +135,7 @@ async def _run(
     except ValidationError as exc:
         return _invalid_arguments(exc, renamed)
     except Exception as exc:
-        if _is_database_unavailable(exc) or _is_database_unavailable(exc.__cause__ or exc):
+        if is_database_unavailable(exc):
             log.warning("database unavailable", extra={"tool": tool, "error": repr(exc)})
             return _failure(DB_UNAVAILABLE)
         raise

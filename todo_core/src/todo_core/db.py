@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from todo_core.settings import DatabaseSettingsMixin
@@ -19,6 +21,30 @@ def normalize_database_url(url: str) -> str:
     if parts.scheme not in _ACCEPTED_SCHEMES:
         raise ValueError(f"DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r})")
     return urlunsplit((_ASYNC_SCHEME, *parts[1:]))
+
+
+# SQLSTATE classes that mean "the server cannot serve us now", not "the request was wrong":
+# 08 connection exception, 53 insufficient resources (too many connections), 57 operator
+# intervention (57P01 admin shutdown, 57P03 "the database system is starting up", 57014 timeout).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) means PostgreSQL is down, restarting or overloaded:
+    callers answer 503 / "try again shortly" instead of treating it as a bug."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | InterfaceError | PoolTimeoutError | OSError | TimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(getattr(current, "orig", None), "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES):
+            return True
+        current = current.__cause__
+    return False
 
 
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
