@@ -78,7 +78,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.provider.aclose()
 
 
-def caller_token(authorization: Annotated[str | None, Header()] = None) -> str:
+async def caller_token(authorization: Annotated[str | None, Header()] = None) -> str:
     """The caller's bearer token, verified with AUTH_SECRET (it is forwarded to the MCP server)."""
     settings = get_settings()
     try:
@@ -93,7 +93,14 @@ def caller_token(authorization: Annotated[str | None, Header()] = None) -> str:
 
 
 Token = Annotated[str, Depends(caller_token)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def settings_dependency() -> Settings:
+    return get_settings()
+
+
+# Both dependencies are `async def`: FastAPI would run a plain `def` one in its thread pool.
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 
 
 def create_app() -> FastAPI:

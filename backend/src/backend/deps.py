@@ -20,11 +20,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+# Every dependency here is `async def` although none awaits: FastAPI runs a plain `def` dependency
+# in its thread pool, and those hops (three per request) cost more than the work (make bench).
+
+
+async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     return request.app.state.session_factory
 
 
-def get_agent_client(request: Request) -> httpx.AsyncClient:
+async def get_agent_client(request: Request) -> httpx.AsyncClient:
     return request.app.state.agent_client
 
 
@@ -45,8 +49,12 @@ def _unauthorized(reason: str) -> HTTPException:
     )
 
 
-def get_token_user(
-    settings: Annotated[Settings, Depends(get_settings)],
+async def settings_dependency() -> Settings:
+    return get_settings()
+
+
+async def get_token_user(
+    settings: Annotated[Settings, Depends(settings_dependency)],
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenUser:
     try:
@@ -57,7 +65,7 @@ def get_token_user(
     return TokenUser(id=claims["sub"], email=str(claims.get("email", "")), token=token)
 
 
-def get_path_user(
+async def get_path_user(
     user_id: Annotated[str, Path(max_length=64, description="Must be the token's user id")],
     user: Annotated[TokenUser, Depends(get_token_user)],
 ) -> TokenUser:
@@ -66,7 +74,7 @@ def get_path_user(
     return user
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 # scope="function": commit before the response is sent, so a 2xx means the write is durable
 # (the default request scope would run the commit after the client already has its answer).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -2,26 +2,67 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 
 READINESS_TIMEOUT_SECONDS = 2.0
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # only the migrator needs Alembic itself
+
     config = Config()
     config.set_main_option("script_location", "todo_core:migrations")
     return config
 
 
+def _declared_revisions(path: Path) -> tuple[str | None, tuple[str, ...]]:
+    """(revision, down_revisions) of one migration file, read from its module-level assignments."""
+    values: dict[str, Any] = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            values[target.id] = ast.literal_eval(value)
+    down = values.get("down_revision")
+    downs = tuple(down) if isinstance(down, list | tuple) else (() if down is None else (down,))
+    return values.get("revision"), downs
+
+
 @lru_cache(maxsize=1)
 def schema_head() -> str:
+    """The latest migration's revision id.
+
+    Read from the migration files' `revision` / `down_revision` lines rather than through Alembic's
+    ScriptDirectory: importing Alembic costs the backend and MCP server ~8 MiB of memory and a
+    noticeable part of their startup, only to answer this one question. A history that is not one
+    line of revisions (several heads) is left to Alembic, which reports it properly.
+    """
+    revisions: dict[str, tuple[str, ...]] = {}
+    for path in sorted(VERSIONS_DIR.glob("*.py")):
+        revision, downs = _declared_revisions(path)
+        if revision is not None:
+            revisions[revision] = downs
+    heads = set(revisions) - {down for downs in revisions.values() for down in downs}
+    if len(heads) == 1:
+        return heads.pop()
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
     return head

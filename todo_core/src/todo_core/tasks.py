@@ -67,8 +67,9 @@ class TaskRepository:
     async def create(self, data: TaskCreate) -> Task:
         task = Task(user_id=self.user_id, **data.model_dump())
         self.session.add(task)
+        # The INSERT returns the server-generated columns (id, timestamps: eager_defaults), so no
+        # refresh: a second SELECT per create cost a round trip (make bench, docs/benchmarks.md).
         await self.session.flush()
-        await self.session.refresh(task)
         return task
 
     async def list(self, query: TaskQuery) -> tuple[builtins.list[Task], int]:
