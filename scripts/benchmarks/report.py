@@ -164,6 +164,8 @@ def machine(results: dict[str, Any]) -> str:
             f"- mode `{results['mode']}`: each load run {results['seconds_per_run']} s after a "
             f"{results['warmup_seconds']} s warm-up, keep-alive connections (c), one uvicorn worker per service; "
             f"whole run {results['total_seconds']} s",
+            "- services run from venvs with their image's dependencies (`uv sync --frozen --no-dev --package "
+            f"<svc>`): {', '.join(f'{k} `{v}`' for k, v in results.get('venvs', {}).items())}",
         ]
     )
 

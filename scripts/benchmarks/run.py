@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from . import reload, wrk
-from .stack import MIB, PYTHON_SERVICES, SERVICES, Stack, Users, count_tasks, database, seed
+from .stack import MIB, PYTHON_SERVICES, ROOT, SERVICES, Stack, Users, count_tasks, database, runtime_pythons, seed
 
 TASKS = 100
 TASK_BODY = {"title": "Benchmark task", "description": "created by wrk", "tags": ["bench"]}
@@ -127,7 +127,9 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
         "warmup_seconds": mode.warmup,
         "runs": {},
     }
-    with database(postgres_url) as database_url, Stack(database_url) as stack:
+    pythons = runtime_pythons()
+    results["venvs"] = {name: os.path.relpath(python, ROOT) for name, python in pythons.items()}
+    with database(postgres_url) as database_url, Stack(database_url, pythons=pythons) as stack:
         for name in SERVICES:
             seconds = stack.start(name)
             _say(f"{name} ready in {seconds:.2f} s")

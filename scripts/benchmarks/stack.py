@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,41 @@ SERVICES = {
     "agent": "agent",
 }
 PYTHON_SERVICES = ("backend", "mcp-server", "agent")
+
+
+# The venv each service runs from: its image's dependency set (`uv sync --frozen --package <svc>`,
+# no dev group), so memory and import time are what ships, not the dev venv's (which carries e.g.
+# aiohttp for checkov, and openai imports aiohttp when it can: ~10 MiB more in the agent).
+RUNTIME_PACKAGE = {"baseline": "backend", "mcp-server": "mcp-server", "backend": "backend", "agent": "agent"}
+VENVS = ROOT / ".data" / "bench-venvs"
+
+
+def _uv() -> list[str] | None:
+    for candidate in ([sys.executable, "-m", "uv"], ["python3", "-m", "uv"], [shutil.which("uv") or ""]):
+        if candidate[0] and subprocess.run([*candidate, "--version"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def runtime_pythons() -> dict[str, str]:
+    """service -> python of a venv with that package's runtime dependencies (dev venv if uv is missing)."""
+    uv = _uv()
+    pythons: dict[str, str] = {}
+    for package in sorted(set(RUNTIME_PACKAGE.values())):
+        venv = VENVS / package
+        error = "uv is missing"
+        if uv:
+            base_python = getattr(sys, "_base_executable", sys.executable)
+            command = [*uv, "sync", "--frozen", "--no-dev", "--package", package, "--quiet", "--python", base_python]
+            env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+            if done.returncode == 0:
+                pythons[package] = str(venv / "bin" / "python")
+                continue
+            error = done.stderr.strip()
+        print(f"[bench] no runtime venv for {package} ({error}); using the dev venv", flush=True)
+        pythons[package] = sys.executable
+    return {service: pythons[package] for service, package in RUNTIME_PACKAGE.items()}
 
 
 @contextlib.contextmanager
@@ -62,6 +100,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in SERVICES})
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     startup_seconds: dict[str, list[float]] = field(default_factory=dict)
+    pythons: dict[str, str] = field(default_factory=dict)  # service -> interpreter (default: this one)
 
     def env(self) -> dict[str, str]:
         scripts = str(ROOT / "scripts")
@@ -79,6 +118,7 @@ class Stack:
 
     def start(self, name: str) -> float:
         process = ServiceProcess.python_module(name, SERVICES[name], self.env(), log_dir=LOG_DIR)
+        process.command[0] = self.pythons.get(name, sys.executable)
         process.port = self.ports[name]
         process.env["PORT"] = str(process.port)
         process.health_path = "/health/ready"
