@@ -58,6 +58,8 @@ def asyncpg_dsn(url: str) -> str:
 def start_pgserver(data_dir: Path) -> tuple[str, object]:
     """Start (or reuse) an embedded PostgreSQL 16 whose data lives in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    # pgserver logs at INFO from an atexit hook, after test runners have closed their streams.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on servers; harmless
         warnings.simplefilter("ignore")
         import pgserver
