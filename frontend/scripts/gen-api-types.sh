@@ -7,7 +7,7 @@
 set -euo pipefail
 frontend="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$frontend/.." && pwd)"
-out="$frontend/src/lib/api-types.ts"
+out="${API_TYPES_OUT:-$frontend/src/lib/api-types.ts}"  # API_TYPES_OUT: the drift test writes elsewhere
 source="${1:-}"
 tmp="$(mktemp --suffix=.json)"
 trap 'rm -f "$tmp"' EXIT

@@ -1,0 +1,56 @@
+"""The OpenAPI schema is a contract: stable operation ids, and the frontend's typed client matches it."""
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    """Built in-process; the settings only need to validate, nothing is connected to."""
+    from backend.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", "postgresql://openapi@127.0.0.1:1/openapi")
+        env.setenv("ENVIRONMENT", "development")
+        get_settings.cache_clear()
+        from backend.main import create_app
+
+        spec = create_app().openapi()
+    get_settings.cache_clear()
+    return spec
+
+
+def test_operation_ids_are_the_route_names(schema: dict[str, Any]) -> None:
+    ids = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    assert ids == {
+        "health", "health_ready", "signup", "login", "me",
+        "list_tasks", "create_task", "get_task", "update_task", "delete_task", "toggle_task_complete",
+        "chat", "list_conversations", "list_messages",
+    }  # fmt: skip
+
+
+def test_every_error_status_is_documented_for_user_routes(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        if path.startswith("/api/{user_id}"):
+            for method, op in operations.items():
+                assert {"401", "403"} <= set(op["responses"]), (method, path)
+
+
+def test_committed_typescript_client_matches_the_schema(tmp_path: Path) -> None:
+    """Fails when the backend's schema changed and `npm run gen:api` was not re-run."""
+    generated = tmp_path / "api-types.ts"
+    subprocess.run(
+        ["bash", str(REPO / "frontend/scripts/gen-api-types.sh")],
+        env={**os.environ, "API_TYPES_OUT": str(generated)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    committed = (REPO / "frontend/src/lib/api-types.ts").read_text()
+    assert generated.read_text() == committed, "frontend/src/lib/api-types.ts is stale: run `npm run gen:api`"
