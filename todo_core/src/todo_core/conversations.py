@@ -78,7 +78,7 @@ class ConversationRepository:
         )
         self.session.add(message)
         await self.session.execute(
-            update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.now())
+            update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.clock_timestamp())
         )
         await self.session.flush()
         await self.session.refresh(message)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -45,6 +45,17 @@ def _declared_revisions(path: Path) -> tuple[str | None, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def known_revisions() -> dict[str, tuple[str, ...]]:
+    """Every revision this code ships, mapped to the revisions it follows."""
+    revisions: dict[str, tuple[str, ...]] = {}
+    for path in sorted(VERSIONS_DIR.glob("*.py")):
+        revision, downs = _declared_revisions(path)
+        if revision is not None:
+            revisions[revision] = downs
+    return revisions
+
+
+@lru_cache(maxsize=1)
 def schema_head() -> str:
     """The latest migration's revision id.
 
@@ -53,11 +64,7 @@ def schema_head() -> str:
     noticeable part of their startup, only to answer this one question. A history that is not one
     line of revisions (several heads) is left to Alembic, which reports it properly.
     """
-    revisions: dict[str, tuple[str, ...]] = {}
-    for path in sorted(VERSIONS_DIR.glob("*.py")):
-        revision, downs = _declared_revisions(path)
-        if revision is not None:
-            revisions[revision] = downs
+    revisions = known_revisions()
     heads = set(revisions) - {down for downs in revisions.values() for down in downs}
     if len(heads) == 1:
         return heads.pop()
@@ -68,22 +75,37 @@ def schema_head() -> str:
     return head
 
 
+async def schema_revision(conn: AsyncConnection) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    if not await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
+        return None
+    return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+
+
+def is_newer_than_this_release(revision: str | None) -> bool:
+    return revision is not None and revision not in known_revisions()
+
+
 async def _schema_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
-        if not exists:
-            return None
-        return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        return await schema_revision(conn)
 
 
 async def database_readiness(engine: AsyncEngine) -> tuple[bool, dict[str, Any]]:
-    """(ready, body): the DB answers within the timeout and its schema is at the Alembic head."""
+    """(ready, body): the DB answers within the timeout and its schema is at this code's head.
+
+    A revision this code does not know is newer than it: a rollback (`helm rollback`) runs the
+    previous release against the schema the next one migrated to. Migrations are written
+    expand/contract (docs/operations.md), so that is served; only a pending migration is not.
+    """
     try:
         revision = await asyncio.wait_for(_schema_revision(engine), READINESS_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure to reach the DB means "not ready", never a 500
         reason = "database timed out" if isinstance(exc, TimeoutError) else "database unreachable"
         return False, {"status": "unavailable", "reason": f"{reason}: {type(exc).__name__}"}
     head = schema_head()
+    if is_newer_than_this_release(revision):
+        return True, {"status": "ready", "database": "ok", "schema": revision, "note": f"schema is newer than {head}"}
     if revision != head:
         return False, {
             "status": "unavailable",

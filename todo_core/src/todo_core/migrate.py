@@ -1,7 +1,8 @@
 """`python -m todo_core.migrate`: wait for the database, then `alembic upgrade head`.
 
 The one migration entry point for `make up`, compose and the Helm Job. Safe to run concurrently:
-a PostgreSQL advisory lock serialises runs, and a run that finds the schema at head does nothing.
+a PostgreSQL advisory lock serialises runs, and a run that finds the schema at head does nothing;
+so does one that finds a schema newer than it knows (after a rollback: see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from todo_core.db import normalize_database_url
-from todo_core.health import alembic_config
+from todo_core.health import alembic_config, is_newer_than_this_release, schema_head, schema_revision
 from todo_core.logging import configure_logging
 from todo_core.settings import MigrationSettings
 
@@ -35,7 +36,7 @@ async def _wait_for_database(url: str, wait_seconds: float) -> AsyncConnection:
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(wait_seconds),
         wait=wait_exponential(multiplier=0.2, max=2),
-        retry=retry_if_exception_type((OSError, Exception)),
+        retry=retry_if_exception_type(Exception),  # any failure to connect: the DB may still be starting
         reraise=True,
     ):
         with attempt:
@@ -52,7 +53,14 @@ async def migrate(database_url: str, wait_seconds: float = 60.0) -> None:
     try:
         await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         await conn.commit()
-        await conn.run_sync(_upgrade)
+        revision = await schema_revision(conn)
+        if is_newer_than_this_release(revision):  # a rollback: the next release migrated further
+            log.info(
+                "database schema is newer than this release; leaving it",
+                extra={"revision": revision, "head": schema_head()},
+            )
+        else:
+            await conn.run_sync(_upgrade)
         await conn.commit()
         await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
         await conn.commit()

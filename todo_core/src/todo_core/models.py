@@ -107,8 +107,10 @@ class Task(Base):
         _enum(Recurrence, "recurrence"), nullable=False, default=Recurrence.none, server_default="none"
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock_timestamp(), not now(): now() is the transaction's start, so a writer that waited for
+    # the row lock would stamp an older time than the change it overwrote (updated_at going back).
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.clock_timestamp()
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -125,8 +127,10 @@ class Conversation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock_timestamp(), not now(): now() is the transaction's start, so a writer that waited for
+    # the row lock would stamp an older time than the change it overwrote (updated_at going back).
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.clock_timestamp()
     )
 
 
