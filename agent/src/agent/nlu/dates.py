@@ -206,7 +206,7 @@ def format_due(value: datetime | str | None, now: datetime | None = None) -> str
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)  # not a date: show it as given
     if now is not None and value.tzinfo is not None and now.tzinfo is not None:
         value = value.astimezone(now.tzinfo)
     text = f"{value:%a} {value.day} {value:%b}"

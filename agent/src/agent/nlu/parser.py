@@ -567,8 +567,7 @@ def _parse_update(
         return None
     value = value.strip()
     if field_name in {"title", "name"}:
-        title = quoted if _QUOTE_MARK in value and quoted else clean_title(value)
-        return Intent(kind="update", title=title, ref=ref)
+        return Intent(kind="update", title=quoted if _QUOTE_MARK in value and quoted else clean_title(value), ref=ref)
     if field_name in {"description", "note", "notes"}:
         text = quoted if _QUOTE_MARK in value and quoted else value
         return Intent(kind="update", description=text, ref=ref)
@@ -592,7 +591,7 @@ def _parse_update(
     if re.fullmatch(r"(?:urgent|important|critical)", mods.text, re.IGNORECASE):
         mods.priority, mods.text = "high", ""
     leftover = re.sub(r"^(?:be|say|read|a|an|the|priority|due)\b\s*", "", mods.text, flags=re.IGNORECASE).strip()
-    title = None
+    title: str | None = None
     if _QUOTE_MARK in leftover and quoted:
         title = quoted
     elif leftover and verb not in {
