@@ -171,9 +171,7 @@ class ToolOutcome:
         return json.loads(self.text)
 
 
-def call_tool(
-    client: httpx.Client, mcp_url: str, token: str, name: str, arguments: dict[str, Any]
-) -> ToolOutcome:
+def call_tool(client: httpx.Client, mcp_url: str, token: str, name: str, arguments: dict[str, Any]) -> ToolOutcome:
     """One stateless `tools/call` as raw JSON-RPC (what the SDK client sends after initialize)."""
     started = time.monotonic()
     try:
@@ -192,9 +190,7 @@ def call_tool(
     return ToolOutcome(200, bool(result.get("isError")), result["content"][0]["text"], seconds)
 
 
-def chat(
-    client: httpx.Client, user: Account, message: str, conversation_id: int | None = None
-) -> httpx.Response:
+def chat(client: httpx.Client, user: Account, message: str, conversation_id: int | None = None) -> httpx.Response:
     body: dict[str, Any] = {"message": message}
     if conversation_id is not None:
         body["conversation_id"] = conversation_id

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _stack import Stack  # noqa: E402
+from _stack import Stack
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _stack import Loop, Stack, call_tool, chat, wait_status, wait_until  # noqa: E402
+from _stack import Loop, Stack, call_tool, chat, wait_status, wait_until
 
 FAIL_FAST_SECONDS = 5.0  # DB_CONNECT_TIMEOUT is 3 s; a unix socket that is gone fails at once
 RECOVERY_SECONDS = 5.0

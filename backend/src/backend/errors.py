@@ -1,4 +1,4 @@
-"""JSON error bodies for everything that can go wrong, and the request body size limit."""
+"""JSON error bodies for everything that can go wrong (the body size limit is `todo_core.asgi`)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_core.db import is_database_unavailable
+from todo_core.asgi import BodySizeLimit
+from todo_core.db import is_database_unavailable, is_missing_account
 from todo_core.errors import DomainError, EmailTaken, NotFound
 
 log = logging.getLogger("backend.errors")
 DB_UNAVAILABLE = "database unavailable, try again shortly"
+__all__ = ["DB_UNAVAILABLE", "BodySizeLimit", "install_error_handlers"]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -37,59 +38,19 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse({"detail": "internal server error"}, status_code=500)
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        if is_missing_account(exc):  # a valid token whose account is gone: sign in again
+            return JSONResponse(
+                {"detail": "not authenticated: account no longer exists"},
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return await _unexpected(request, exc)
+
     # Database failures get handlers of their own: Starlette treats a handler for `Exception` as
     # the last resort, which answers but then re-raises, so uvicorn logs a traceback per request
     # and closes the connection (clients reusing it saw resets during a DB outage).
     for exc_class in (DBAPIError, PoolTimeoutError, OSError):
-        app.add_exception_handler(exc_class, _unexpected)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)  # type: ignore[arg-type]
-
-
-class BodySizeLimit:
-    """Reject bodies over `max_bytes` with 413 (by Content-Length, or while streaming)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        too_large = JSONResponse(
-            {"detail": f"request body exceeds the {self.max_bytes // 1024} KiB limit"},
-            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-        )
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await too_large(scope, receive, send)
-            return
-
-        if declared is not None:
-            await self.app(scope, receive, send)  # within the limit, and the server enforces the length
-            return
-        # No Content-Length (chunked): read the body up to the limit, then replay it to the app.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
-                await too_large(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        app.add_exception_handler(exc_class, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)

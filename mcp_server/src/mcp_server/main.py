@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from mcp_server.auth import BearerAuth
 from mcp_server.settings import Settings, get_settings
 from mcp_server.tools import mcp
+from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.health import database_readiness
 from todo_core.logging import configure_logging
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/health/ready", health_ready, methods=["GET"]),
-            Route(MCP_PATH, BearerAuth(mcp_endpoint, secret)),
+            # Size limit first: an oversized body is refused before it is read, parsed or authenticated.
+            Route(MCP_PATH, BodySizeLimit(BearerAuth(mcp_endpoint, secret), settings.MAX_BODY_BYTES)),
         ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mcp_server.auth import request_user_id
-from todo_core.db import is_database_unavailable, session_scope
+from todo_core.db import is_database_unavailable, is_missing_account, session_scope
 from todo_core.errors import TaskNotFound
 from todo_core.models import DESCRIPTION_MAX, Priority, Recurrence
 from todo_core.schemas import (
@@ -138,6 +138,8 @@ async def _run(
         if is_database_unavailable(exc):
             log.warning("database unavailable", extra={"tool": tool, "error": repr(exc)})
             return _failure(DB_UNAVAILABLE)
+        if is_missing_account(exc):  # a valid token whose account is gone
+            return _failure("your account no longer exists; sign in again")
         raise
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -45,6 +45,23 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         current = current.__cause__
     return False
+
+
+def _sqlstates(exc: BaseException) -> Iterator[str]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        sqlstate = getattr(current, "sqlstate", None) or getattr(getattr(current, "orig", None), "sqlstate", None)
+        if isinstance(sqlstate, str):
+            yield sqlstate
+        current = current.__cause__
+
+
+def is_missing_account(exc: BaseException) -> bool:
+    """A foreign-key violation (23503): the row points at a user that no longer exists, i.e. a
+    validly signed token of a deleted account (or one from before a database reset)."""
+    return "23503" in _sqlstates(exc)
 
 
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
