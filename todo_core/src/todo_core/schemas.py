@@ -60,7 +60,20 @@ Description = Annotated[
 ]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=TAG_MAX)]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX), AfterValidator(_normalise_tags)]
-DueAt = Annotated[datetime | None, AfterValidator(_aware)]
+# Dates PostgreSQL and Python both represent exactly: 0001-01-01 UTC is stored as -infinity and read
+# back without an offset, and an offset that crosses year 1 or 9999 fails in the driver (found by
+# the reliability suite's fuzzing). A year of headroom at the top leaves room for recurrence.
+DUE_AT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+DUE_AT_MAX = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime | None) -> datetime | None:
+    if value is not None and not DUE_AT_MIN <= value < DUE_AT_MAX:
+        raise ValueError("must be between 1900-01-01 and 9998-12-31 (UTC)")
+    return value
+
+
+DueAt = Annotated[datetime | None, AfterValidator(_aware), AfterValidator(_in_range)]
 TaskId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 
