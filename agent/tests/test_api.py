@@ -121,3 +121,16 @@ def test_production_refuses_a_placeholder_secret(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AUTH_SECRET", "changeme")
     with pytest.raises(ValueError, match="AUTH_SECRET"):
         Settings()
+
+
+def test_oversized_body_is_413_before_auth_or_parsing(agent_url: str) -> None:
+    import httpx
+
+    response = httpx.post(
+        f"{agent_url}/v1/chat",
+        content=b"x" * (3 * 1024 * 1024),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]

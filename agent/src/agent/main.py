@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
 
 from agent.settings import Settings, get_settings
+from todo_core.asgi import BodySizeLimit
 from todo_core.auth import InvalidToken, bearer_token, decode_token
 from todo_core.logging import configure_logging
 
@@ -109,6 +110,7 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Todo Stack agent", version="0.4.0", lifespan=lifespan, generate_unique_id_function=_operation_id
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

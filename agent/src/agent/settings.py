@@ -18,6 +18,8 @@ class Settings(CommonSettings, AuthSettingsMixin):
     OPENAI_API_KEY: SecretStr | None = None
     OPENAI_BASE_URL: str | None = None
     AGENT_MODEL: str = "gpt-5-mini"
+    # The whole conversation (up to AGENT_HISTORY_MESSAGES of up to 10,000 characters) is one request.
+    MAX_BODY_BYTES: int = Field(default=2 * 1024 * 1024, ge=1024)
     # Bounds that keep one chat turn well inside the backend's 60 s agent timeout.
     AGENT_MAX_TURNS: int = Field(default=8, ge=2, le=30)
     AGENT_REQUEST_TIMEOUT_SECONDS: float = Field(default=45.0, gt=0)

@@ -12,7 +12,6 @@ class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
     AGENT_URL: str = "http://127.0.0.1:8002"
     # A chat turn may run several tool calls; past this the user gets a 503, never a hang.
     AGENT_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
-    MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
 
 
 @lru_cache(maxsize=1)

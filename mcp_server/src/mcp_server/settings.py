@@ -27,8 +27,6 @@ class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
     PORT: int = Field(default=8001, ge=1, le=65535)
     # Comma-separated `host[:port]` patterns, e.g. `mcp-service:*,mcp.example.com`.
     MCP_ALLOWED_HOSTS: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
-    # A tool call is a few KiB at most; bigger bodies get 413 before they are parsed.
-    MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("MCP_ALLOWED_HOSTS", mode="before")
     @classmethod

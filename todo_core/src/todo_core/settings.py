@@ -25,6 +25,8 @@ class CommonSettings(BaseSettings):
     HOST: str = "0.0.0.0"
     PORT: int = Field(default=8000, ge=1, le=65535)
     RELOAD: bool = False
+    # Request bodies past this get 413 before they are parsed (todo_core.asgi.BodySizeLimit).
+    MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
