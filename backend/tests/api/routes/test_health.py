@@ -9,7 +9,7 @@ import pytest
 
 from todo_core.migrate import migrate
 from todo_core.testing.postgres import fresh_database, start_pgserver
-from todo_core.testing.processes import ServiceProcess, http_status
+from todo_core.testing.processes import ServiceProcess, http_status, wait_for
 
 
 @pytest.fixture
@@ -19,15 +19,6 @@ def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     url, server = start_pgserver(data_dir)
     yield data_dir, url
     server.cleanup()  # type: ignore[attr-defined]
-
-
-def _wait_status(url: str, status: int, timeout: float) -> float:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if http_status(url) == status:
-            return time.monotonic() - start
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer {status} within {timeout}s (last: {http_status(url)})")
 
 
 def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], auth_secret: str) -> None:
@@ -56,7 +47,7 @@ def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], a
 
             # Database back: ready again by itself, no restart.
             start_pgserver(data_dir)
-            recovered = _wait_status(ready, 200, timeout=5)
+            recovered = wait_for(ready, timeout=5, status=200)
             assert http_status(live) == 200
             print(f"readiness recovered {recovered:.2f}s after the database came back")
         finally:

@@ -94,6 +94,7 @@ class ServiceProcess:
     env: dict[str, str]
     health_path: str = "/health"
     log_dir: Path | None = None
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -115,7 +116,7 @@ class ServiceProcess:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{self.name}.log", "ab")
         self.process = subprocess.Popen(
-            self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            self.command, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             seconds = wait_for(self.url + self.health_path, timeout=timeout, process=self.process)

@@ -1,0 +1,103 @@
+"""Hot reload, measured: a source edit to the new response, as Tilt's live update relies on.
+
+The backend runs with its reloader (RELOAD=true) on a temporary copy of its source, first on
+PYTHONPATH, so the repository's files are never touched. Each edit appends a probe route with a
+new marker; the time until that marker is served is recorded. Used by the live-reload test
+(tests/deploy) and by `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from todo_core.testing.postgres import REPO_ROOT
+from todo_core.testing.processes import ServiceProcess, free_port
+
+BACKEND_SOURCE = REPO_ROOT / "backend" / "src" / "backend"
+ROUTE = Path("backend") / "api" / "routes" / "health.py"
+PROBE_PATH = "/health/reload-probe"
+PROBE = """
+
+@router.get("/health/reload-probe")
+async def reload_probe() -> dict[str, str]:
+    return {{"marker": "{marker}"}}
+"""
+
+
+def _marker(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return str(json.loads(response.read())["marker"])
+    except Exception:
+        return None
+
+
+def _wait_for_marker(url: str, marker: str, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if _marker(url) == marker:
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise TimeoutError(f"{url} did not serve marker {marker} within {timeout}s")
+
+
+def measure_backend_reload(
+    env: dict[str, str],
+    edits: int,
+    edit_timeout: float,
+    command: list[str] | None = None,
+    log_dir: Path | None = None,
+) -> dict[str, object]:
+    """Start the reloading backend (`command`, default `python -m backend`) with `env` added.
+
+    Returns startup seconds and each edit's seconds to the new response.
+    """
+    with tempfile.TemporaryDirectory(prefix="reload-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(BACKEND_SOURCE, source / "backend", ignore=shutil.ignore_patterns("__pycache__"))
+        route = source / ROUTE
+        original = route.read_text()
+        port = free_port()
+        server = ServiceProcess(
+            "backend-reload",
+            command or [sys.executable, "-m", "backend"],
+            port,
+            {
+                **os.environ,
+                **env,
+                "RELOAD": "true",
+                "PYTHONPATH": str(source),  # the copy shadows the installed (editable) backend package
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+            },
+            log_dir=log_dir,
+            cwd=source,  # what uvicorn's reloader watches when no reload_dirs are passed (/app in the image)
+        )
+        startup = server.start(timeout=90)
+        timings: list[float] = []
+        try:
+            if _marker(server.url + PROBE_PATH) is not None:
+                raise AssertionError("the probe route exists before any edit")
+            for _ in range(edits):
+                marker = uuid.uuid4().hex[:12]
+                route.write_text(original + PROBE.format(marker=marker))
+                timings.append(_wait_for_marker(server.url + PROBE_PATH, marker, timeout=edit_timeout))
+                if server.process is None or server.process.poll() is not None:
+                    raise AssertionError("the server exited instead of reloading")
+        finally:
+            server.stop()
+    return {
+        "startup_seconds": round(startup, 3),
+        "edit_seconds": [round(t, 3) for t in timings],
+        "median_seconds": round(statistics.median(timings), 3),
+        "max_seconds": round(max(timings), 3),
+    }
