@@ -59,7 +59,8 @@ def _dev_secret() -> str:
 def _environment() -> tuple[dict[str, str], object | None]:
     from dotenv import dotenv_values
 
-    env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}, **os.environ}
+    # Empty values (as in a fresh copy of .env.example) mean "not set", not "set to empty".
+    env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v}, **os.environ}
     server = None
     if not env.get("DATABASE_URL"):
         from todo_core.testing.postgres import start_pgserver
