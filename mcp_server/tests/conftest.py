@@ -7,7 +7,6 @@ Helpers come as fixtures (tests are imported with `--import-mode=importlib`, so 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -23,7 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch
+from todo_core.testing.postgres import fetch, run_sync
 
 
 @asynccontextmanager
@@ -99,7 +98,7 @@ class Rest:
         account = signup(self.client, email)
 
         def committed() -> bool:
-            return bool(asyncio.run(fetch(self.database_url, "SELECT 1 FROM users WHERE id = $1", account.id)))
+            return bool(run_sync(fetch(self.database_url, "SELECT 1 FROM users WHERE id = $1", account.id)))
 
         _eventually(committed, f"user {email}")
         return account

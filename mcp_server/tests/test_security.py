@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import Any
@@ -14,7 +13,7 @@ from mcp.shared.exceptions import MCPError
 
 from todo_core.auth import issue_token
 from todo_core.testing.accounts import Account
-from todo_core.testing.postgres import fetch
+from todo_core.testing.postgres import fetch, run_sync
 
 # Raw JSON-RPC over HTTP, as any client sends it.
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -85,7 +84,7 @@ def test_requests_without_a_valid_token_get_401_json_before_any_tool_runs(
         assert response.json()["detail"].startswith("not authenticated")
         assert response.headers["www-authenticate"] == "Bearer"
 
-    assert asyncio.run(fetch(db, "SELECT count(*) AS n FROM tasks"))[0]["n"] == 0
+    assert run_sync(fetch(db, "SELECT count(*) AS n FROM tasks"))[0]["n"] == 0
 
 
 async def test_the_sdk_client_without_a_token_cannot_connect(mcp: Any) -> None:

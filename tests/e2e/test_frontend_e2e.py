@@ -322,7 +322,9 @@ def test_backend_stopped_shows_a_clear_error(
         expect(error).to_contain_text("Could not load your tasks")
         expect(error).to_contain_text("unreachable")
         expect(page.get_by_role("heading", name="Your tasks")).to_be_visible()
-        retry = page.get_by_role("alert").filter(has_text="Could not load your tasks").get_by_role("button", name="Retry")
+        retry = (
+            page.get_by_role("alert").filter(has_text="Could not load your tasks").get_by_role("button", name="Retry")
+        )
         expect(retry).to_be_visible()
         page.screenshot(path=str(screenshots_dir / "backend-down.png"), full_page=True)
 
@@ -347,9 +349,7 @@ def test_backend_stopped_shows_a_clear_error(
         expect(page).to_have_url(re.compile(r"/login$"))
 
         # The route handlers answer JSON with a readable message, never a stack trace.
-        response = page.request.post(
-            f"{frontend.url}/api/auth/login", data={"email": email, "password": PASSWORD}
-        )
+        response = page.request.post(f"{frontend.url}/api/auth/login", data={"email": email, "password": PASSWORD})
         assert response.status == 503
         assert "unreachable" in response.json()["detail"]
 

@@ -7,7 +7,6 @@ Imported by the test modules through `sys.path` (tests run with `--import-mode=i
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import shutil
@@ -25,7 +24,7 @@ import httpx
 
 from todo_core.migrate import migrate
 from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import REPO_ROOT, fetch, fresh_database, start_pgserver
+from todo_core.testing.postgres import REPO_ROOT, fetch, fresh_database, run_sync, start_pgserver
 from todo_core.testing.processes import ServiceProcess, http_status
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
@@ -54,7 +53,7 @@ class Stack:
         self.server_url, self._pg = start_pgserver(self.data_dir)
         self._db_cm = fresh_database(self.server_url, prefix=f"rel_{self.name}")
         self.database_url = self._db_cm.__enter__()
-        asyncio.run(migrate(self.database_url, wait_seconds=30))
+        run_sync(migrate(self.database_url, wait_seconds=30))
         common = {
             "ENVIRONMENT": "production",
             "DATABASE_URL": self.database_url,
@@ -135,7 +134,7 @@ class Stack:
         return self.services["agent"]
 
     def query(self, sql: str, *args: object) -> list[Any]:
-        return asyncio.run(fetch(self.database_url, sql, *args))
+        return run_sync(fetch(self.database_url, sql, *args))
 
     def signup(self, email: str | None = None) -> Account:
         with httpx.Client(base_url=self.backend.url, timeout=10) as client:

@@ -8,7 +8,6 @@ Alice's rows are snapshotted from the database before Bob's attempts and compare
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import sys
@@ -22,7 +21,7 @@ import pytest
 
 from todo_core.auth import issue_token
 from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch
+from todo_core.testing.postgres import fetch, run_sync
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _stack import MCP_HEADERS, call_tool, rpc
@@ -70,7 +69,7 @@ def _snapshot(database_url: str, user_id: str) -> dict[str, list[dict[str, Any]]
         "conversations": "SELECT * FROM conversations WHERE user_id = $1 ORDER BY id",
         "messages": "SELECT * FROM messages WHERE user_id = $1 ORDER BY id",
     }
-    return {name: [dict(r) for r in asyncio.run(fetch(database_url, sql, user_id))] for name, sql in queries.items()}
+    return {name: [dict(r) for r in run_sync(fetch(database_url, sql, user_id))] for name, sql in queries.items()}
 
 
 def _operations(client: httpx.Client) -> dict[str, tuple[str, str]]:
@@ -170,7 +169,7 @@ def test_mcp_matrix_no_cross_user_access(
                 elif tool == "add_task":
                     if outcome.ok:  # extra arguments are ignored or refused; never Alice's list
                         task_id = outcome.json()["task_id"]
-                        owner = asyncio.run(fetch(db, "SELECT user_id FROM tasks WHERE id = $1", task_id))
+                        owner = run_sync(fetch(db, "SELECT user_id FROM tasks WHERE id = $1", task_id))
                         assert owner[0]["user_id"] == bob.id
                 else:
                     assert outcome.is_error and outcome.text == f"task {arguments['task_id']} not found", outcome
@@ -306,4 +305,4 @@ def test_a_valid_token_of_a_user_that_does_not_exist_gets_no_5xx(
         assert response.status_code < 500, (method, path, response.status_code, response.text)
     outcome = call_tool(httpx.Client(timeout=10), mcp_url, ghost.token, "add_task", {"title": "from a ghost"})
     assert outcome.status is not None and outcome.status < 500 and not outcome.ok, outcome
-    assert asyncio.run(fetch(db, "SELECT count(*) AS n FROM tasks"))[0]["n"] == 0
+    assert run_sync(fetch(db, "SELECT count(*) AS n FROM tasks"))[0]["n"] == 0

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from todo_core.health import schema_head
 from todo_core.migrate import migrate
 from todo_core.models import Base
-from todo_core.testing.postgres import fetch, fresh_database
+from todo_core.testing.postgres import fetch, fresh_database, run_sync
 
 
 def test_concurrent_migrations_are_safe_and_idempotent(postgres_server_url: str) -> None:
@@ -21,7 +21,7 @@ def test_concurrent_migrations_are_safe_and_idempotent(postgres_server_url: str)
         return await fetch(url, "SELECT version_num FROM alembic_version")
 
     with fresh_database(postgres_server_url, prefix="migrate") as url:
-        rows = asyncio.run(four_at_once_then_again(url))
+        rows = run_sync(four_at_once_then_again(url))
         assert [r["version_num"] for r in rows] == [schema_head()]
 
 

@@ -1,6 +1,5 @@
 """Liveness stays 200; readiness follows the database and the schema, and recovers by itself."""
 
-import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import fresh_database, start_pgserver
+from todo_core.testing.postgres import fresh_database, run_sync, start_pgserver
 from todo_core.testing.processes import ServiceProcess, http_status, wait_for
 
 
@@ -35,7 +34,7 @@ def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], a
             # Empty database: a migration is pending.
             assert http_status(ready) == 503
             assert http_status(live) == 200
-            asyncio.run(migrate(database_url))
+            run_sync(migrate(database_url))
             assert http_status(ready) == 200
 
             # Database down: readiness says so quickly, liveness stays green.
