@@ -44,16 +44,18 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def _add_arguments(intent: Intent) -> dict[str, Any]:
-    arguments: dict[str, Any] = {"title": intent.title}
-    if intent.description:
-        arguments["description"] = intent.description
-    if intent.priority:
-        arguments["priority"] = intent.priority
+def _tool_fields(intent: Intent) -> dict[str, Any]:
+    """The intent's field changes as tool arguments (ISO date-times, tag lists)."""
+    fields = dict(intent.changes)
     if intent.due_at:
-        arguments["due_at"] = _iso(intent.due_at)
+        fields["due_at"] = _iso(intent.due_at)
     if intent.tags:
-        arguments["tags"] = list(intent.tags)
+        fields["tags"] = list(intent.tags)
+    return fields
+
+
+def _add_arguments(intent: Intent) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"title": intent.title, **_tool_fields(intent)}
     if intent.recurrence:
         arguments["recurrence"] = intent.recurrence
     return arguments
@@ -76,16 +78,8 @@ def _action_call(intent: Intent, task_id: int, task: dict[str, Any] | None = Non
         return ToolCall("complete_task", {"task_id": task_id})
     if intent.kind == "delete":
         return ToolCall("delete_task", {"task_id": task_id})
-    arguments: dict[str, Any] = {"task_id": task_id}
-    if intent.title:
-        arguments["title"] = intent.title
-    if intent.description:
-        arguments["description"] = intent.description
-    if intent.priority:
-        arguments["priority"] = intent.priority
-    if intent.due_at:
-        arguments["due_at"] = _iso(intent.due_at)
-    if intent.tags:
+    arguments: dict[str, Any] = {"task_id": task_id, **_tool_fields(intent)}
+    if intent.tags:  # added to the task's own tags, not replacing them
         existing = [str(t) for t in (task or {}).get("tags") or []]
         arguments["tags"] = list(dict.fromkeys(existing + list(intent.tags)))[:10]
     return ToolCall("update_task", arguments)
