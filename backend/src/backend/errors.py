@@ -1,4 +1,4 @@
-"""JSON error bodies for everything that can go wrong (the body size limit is `todo_core.asgi`)."""
+"""JSON error bodies for everything that can go wrong."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from todo_core.asgi import BodySizeLimit
-from todo_core.db import is_database_unavailable, is_missing_account
+from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account
 from todo_core.errors import DomainError, EmailTaken, NotFound
 
 log = logging.getLogger("backend.errors")
-DB_UNAVAILABLE = "database unavailable, try again shortly"
-__all__ = ["DB_UNAVAILABLE", "BodySizeLimit", "install_error_handlers"]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from backend.api.routes import auth, chat, conversations, health, tasks
-from backend.errors import BodySizeLimit, install_error_handlers
+from backend.errors import install_error_handlers
 from backend.settings import get_settings
+from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.logging import configure_logging
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mcp_server.auth import request_user_id
-from todo_core.db import is_database_unavailable, is_missing_account, session_scope
+from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account, session_scope
 from todo_core.errors import TaskNotFound
 from todo_core.models import DESCRIPTION_MAX, Priority, Recurrence
 from todo_core.schemas import (
@@ -45,7 +45,6 @@ from todo_core.tasks import TaskRepository
 
 log = logging.getLogger("mcp_server.tools")
 
-DB_UNAVAILABLE = "database unavailable, try again shortly"
 
 INSTRUCTIONS = """\
 Tools to manage the signed-in user's todo list. The user is identified by the bearer token of

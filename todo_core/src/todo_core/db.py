@@ -29,6 +29,10 @@ def normalize_database_url(url: str) -> str:
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 
 
+# What every service tells its caller when PostgreSQL cannot be reached.
+DB_UNAVAILABLE = "database unavailable, try again shortly"
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when `exc` (or what caused it) means PostgreSQL is down, restarting or overloaded:
     callers answer 503 / "try again shortly" instead of treating it as a bug."""
