@@ -93,6 +93,8 @@ def test_kill_9_loses_no_acknowledged_write_and_the_conversation_continues(own_s
     chat_acked = [(word, body) for word, status, body in chat_results if status == 200]
     for word, body in chat_acked:
         [call] = [c for c in body["tool_calls"] if c["name"] == "add_task"]
+        if "error" in call["result"]:  # the tool call hit the outage: reported, not acknowledged
+            continue
         assert word in call["result"]["title"].lower(), call
         acked[call["result"]["task_id"]] = call["result"]["title"]
     stored = {r["id"]: r["title"] for r in stack.query("SELECT id, title FROM tasks WHERE user_id = $1", user.id)}
