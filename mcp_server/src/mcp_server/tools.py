@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mcp_server.auth import request_user_id
@@ -72,14 +72,16 @@ class TaskResult(BaseModel):
 
 
 class TaskSummary(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     title: str
     completed: bool
     priority: Priority
     due_at: datetime | None
     tags: list[str]
+
+
+# A summary is a projection of the repository's TaskOut (no second validation per task).
+SUMMARY_FIELDS = frozenset(TaskSummary.model_fields)
 
 
 class TaskListResult(BaseModel):
@@ -238,8 +240,7 @@ async def list_tasks(
         )
         async with _repository(ctx) as tasks:
             items, _total = await tasks.list(filters)
-            summaries = [TaskSummary.model_validate(task).model_dump(mode="json") for task in items]
-        return _success(summaries)
+        return _success([task.model_dump(mode="json", include=SUMMARY_FIELDS) for task in items])
 
     return await _run("list_tasks", body, renamed={"q": "query"})
 

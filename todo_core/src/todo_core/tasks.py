@@ -1,20 +1,23 @@
 """The one task repository: every task rule that needs the database lives here.
 
-Every method is scoped to one user; another user's task behaves exactly like a missing one.
+Every method is scoped to one user; another user's task behaves exactly like a missing one, and
+every public method answers with the public shape, `TaskOut`.
 """
 
 from __future__ import annotations
 
 import builtins
 import calendar
+import functools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import BindParameter, Result, Select, Table, bindparam, case, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todo_core.errors import TaskNotFound
 from todo_core.models import Priority, Recurrence, Task
-from todo_core.schemas import INT32_MAX, TaskCreate, TaskQuery, TaskUpdate
+from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskQuery, TaskUpdate
 
 _PRIORITY_RANK = case(
     {Priority.low.value: 1, Priority.medium.value: 2, Priority.high.value: 3},
@@ -45,75 +48,132 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Listing and creating are the hot paths (make bench, docs/benchmarks.md), so they skip the ORM:
+# Core statements whose rows become TaskOut through plain dicts. ORM hydration of every row, the
+# unit-of-work flush, building the SELECT anew per request and pydantic reading attributes off rows
+# were most of the backend's CPU per request.
+TASKS: Table = Task.__table__  # type: ignore[assignment]
+_INSERT = insert(TASKS).returning(*TASKS.c)
+_TOTAL = "total_matching"
+
+
+def _to_tasks(result: Result[Any]) -> tuple[builtins.list[TaskOut], int | None]:
+    """The rows as TaskOut, and the window count of a listing (None if the statement has none)."""
+    keys = builtins.list(result.keys())  # zip over them: Row._asdict() builds its key view per row
+    rows = [dict(zip(keys, row, strict=True)) for row in result]
+    total = rows[0].get(_TOTAL) if rows else None
+    return [TaskOut.model_validate(row) for row in rows], total
+
+
+@functools.cache
+def _list_statements(
+    status: str, priority: bool, tag: bool, q: bool, due_before: bool, due_after: bool, sort: str, order: str
+) -> tuple[Select[Any], Select[Any]]:
+    """(page, count) statements for one shape of query; values are bound at execution. Cached:
+    there are at most a few hundred shapes, and compiling is then SQLAlchemy's cache hit."""
+    filters = [Task.user_id == bindparam("user_id")]
+    if status != "all":
+        filters.append(Task.completed.is_(status == "completed"))
+    if priority:
+        filters.append(Task.priority == bindparam("priority", type_=Task.priority.type))
+    if tag:
+        filters.append(Task.tags.contains(bindparam("tag_list", type_=Task.tags.type)))
+    if q:
+        pattern: BindParameter[str] = bindparam("pattern")
+        filters.append(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
+    if due_before:
+        filters.append(Task.due_at < bindparam("due_before", type_=Task.due_at.type))
+    if due_after:
+        filters.append(Task.due_at > bindparam("due_after", type_=Task.due_at.type))
+    column = _SORT_COLUMNS[sort]
+    ordered = column.asc() if order == "asc" else column.desc()
+    id_order = Task.id.asc() if order == "asc" else Task.id.desc()
+    page = (
+        select(*TASKS.c, func.count().over().label(_TOTAL))
+        .where(*filters)
+        .order_by(ordered.nulls_last(), id_order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(TASKS).where(*filters)
+    return page, count
+
+
 class TaskRepository:
     def __init__(self, session: AsyncSession, user_id: str) -> None:
         self.session = session
         self.user_id = user_id
 
-    def _owned(self) -> Select[Task]:
-        return select(Task).where(Task.user_id == self.user_id)
-
-    async def get(self, task_id: int, *, for_update: bool = False) -> Task:
+    async def _locked(self, task_id: int) -> Task:
+        """The user's task, row-locked until the transaction ends: concurrent writers serialise."""
         if not 1 <= task_id <= INT32_MAX:
             raise TaskNotFound(task_id)
-        stmt = self._owned().where(Task.id == task_id)
-        if for_update:
-            stmt = stmt.with_for_update()
+        stmt = select(Task).where(Task.user_id == self.user_id, Task.id == task_id).with_for_update()
         task = (await self.session.scalars(stmt)).one_or_none()
         if task is None:
             raise TaskNotFound(task_id)
         return task
 
-    async def create(self, data: TaskCreate) -> Task:
-        task = Task(user_id=self.user_id, **data.model_dump())
-        self.session.add(task)
-        # The INSERT returns the server-generated columns (id, timestamps: eager_defaults), so no
-        # refresh: a second SELECT per create cost a round trip (make bench, docs/benchmarks.md).
-        await self.session.flush()
-        return task
+    async def get(self, task_id: int) -> TaskOut:
+        if not 1 <= task_id <= INT32_MAX:
+            raise TaskNotFound(task_id)
+        stmt = select(TASKS).where(Task.user_id == self.user_id, Task.id == task_id)
+        tasks, _ = _to_tasks(await self.session.execute(stmt))
+        if not tasks:
+            raise TaskNotFound(task_id)
+        return tasks[0]
 
-    async def list(self, query: TaskQuery) -> tuple[builtins.list[Task], int]:
-        stmt = self._owned()
-        if query.status != "all":
-            stmt = stmt.where(Task.completed.is_(query.status == "completed"))
-        if query.priority is not None:
-            stmt = stmt.where(Task.priority == query.priority)
-        if query.tag is not None:
-            stmt = stmt.where(Task.tags.contains([query.tag]))
-        if query.q:
-            pattern = f"%{_escape_like(query.q)}%"
-            stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
-        if query.due_before is not None:
-            stmt = stmt.where(Task.due_at < query.due_before)
-        if query.due_after is not None:
-            stmt = stmt.where(Task.due_at > query.due_after)
+    async def create(self, data: TaskCreate) -> TaskOut:
+        tasks, _ = _to_tasks(await self.session.execute(_INSERT, {"user_id": self.user_id, **data.model_dump()}))
+        return tasks[0]
 
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        column = _SORT_COLUMNS[query.sort]
-        ordered = column.asc() if query.order == "asc" else column.desc()
-        id_order = Task.id.asc() if query.order == "asc" else Task.id.desc()
-        stmt = stmt.order_by(ordered.nulls_last(), id_order).limit(query.limit).offset(query.offset)
-        return list((await self.session.scalars(stmt)).all()), int(total or 0)
+    async def list(self, query: TaskQuery) -> tuple[builtins.list[TaskOut], int]:
+        """One page of the user's matching tasks (one statement) and how many match in all."""
+        page, count = _list_statements(
+            query.status,
+            query.priority is not None,
+            query.tag is not None,
+            bool(query.q),
+            query.due_before is not None,
+            query.due_after is not None,
+            query.sort,
+            query.order,
+        )
+        params: dict[str, Any] = {
+            "user_id": self.user_id,
+            "priority": query.priority,
+            "tag_list": [query.tag],
+            "pattern": f"%{_escape_like(query.q or '')}%",
+            "due_before": query.due_before,
+            "due_after": query.due_after,
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+        tasks, total = _to_tasks(await self.session.execute(page, params))
+        if total is None and query.offset:  # a page past the end has no row to carry the count
+            total = await self.session.scalar(count, params)
+        return tasks, int(total or 0)
 
-    async def update(self, task_id: int, data: TaskUpdate) -> Task:
-        task = await self.get(task_id, for_update=True)
+    async def update(self, task_id: int, data: TaskUpdate) -> TaskOut:
+        task = await self._locked(task_id)
         for field in data.model_fields_set:
             setattr(task, field, getattr(data, field))
         await self.session.flush()
         await self.session.refresh(task)
-        return task
+        return TaskOut.model_validate(task)
 
-    async def delete(self, task_id: int) -> Task:
-        task = await self.get(task_id, for_update=True)
+    async def delete(self, task_id: int) -> TaskOut:
+        task = await self._locked(task_id)
+        deleted = TaskOut.model_validate(task)
         await self.session.delete(task)
         await self.session.flush()
-        return task
+        return deleted
 
-    async def set_completed(self, task_id: int, completed: bool) -> Task:
+    async def set_completed(self, task_id: int, completed: bool) -> TaskOut:
         """Set completion; completing a recurring task creates its next occurrence atomically."""
-        task = await self.get(task_id, for_update=True)  # row lock: concurrent toggles serialise
+        task = await self._locked(task_id)
         if task.completed == completed:
-            return task
+            return TaskOut.model_validate(task)
         task.completed = completed
         task.completed_at = datetime.now(UTC) if completed else None
         if completed and task.recurrence is not Recurrence.none:
@@ -131,8 +191,8 @@ class TaskRepository:
             )
         await self.session.flush()
         await self.session.refresh(task)
-        return task
+        return TaskOut.model_validate(task)
 
-    async def toggle_complete(self, task_id: int) -> Task:
-        task = await self.get(task_id, for_update=True)
+    async def toggle_complete(self, task_id: int) -> TaskOut:
+        task = await self._locked(task_id)
         return await self.set_completed(task_id, not task.completed)

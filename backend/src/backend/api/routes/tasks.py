@@ -17,24 +17,22 @@ _NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 @router.get("", responses=USER_ROUTE)
 async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
     items, total = await TaskRepository(session, user.id).list(query)
-    return TaskPage(
-        items=[TaskOut.model_validate(t) for t in items], total=total, limit=query.limit, offset=query.offset
-    )
+    return TaskPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
 async def create_task(user: PathUser, session: SessionDep, body: TaskCreate) -> TaskOut:
-    return TaskOut.model_validate(await TaskRepository(session, user.id).create(body))
+    return await TaskRepository(session, user.id).create(body)
 
 
 @router.get("/{task_id}", responses=_NOT_FOUND)
 async def get_task(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> TaskOut:
-    return TaskOut.model_validate(await TaskRepository(session, user.id).get(task_id))
+    return await TaskRepository(session, user.id).get(task_id)
 
 
 @router.put("/{task_id}", responses=_NOT_FOUND)
 async def update_task(user: PathUser, session: SessionDep, task_id: TaskIdPath, body: TaskUpdate) -> TaskOut:
-    return TaskOut.model_validate(await TaskRepository(session, user.id).update(task_id, body))
+    return await TaskRepository(session, user.id).update(task_id, body)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
@@ -45,4 +43,4 @@ async def delete_task(user: PathUser, session: SessionDep, task_id: TaskIdPath) 
 
 @router.patch("/{task_id}/complete", responses=_NOT_FOUND)
 async def toggle_task_complete(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> TaskOut:
-    return TaskOut.model_validate(await TaskRepository(session, user.id).toggle_complete(task_id))
+    return await TaskRepository(session, user.id).toggle_complete(task_id)
