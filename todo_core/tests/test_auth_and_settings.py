@@ -32,6 +32,24 @@ def test_bad_tokens_raise(token: str) -> None:
         decode_token(token, SECRET)
 
 
+def test_a_remembered_token_stops_working_when_it_expires() -> None:
+    """Verified tokens are cached; expiry must still apply to every use, to the second."""
+    token = issue_token("u1", "a@x.io", SECRET, 1)
+    assert decode_token(token, SECRET)["sub"] == "u1"  # verified, now cached
+    with pytest.raises(InvalidToken):  # the same token under another secret is not taken from the cache
+        decode_token(token, "t" * 40)
+    time.sleep(max(0.0, jwt.decode(token, SECRET, algorithms=["HS256"])["exp"] - time.time()) + 0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        decode_token(token, SECRET)
+
+
+def test_remembered_claims_are_read_only() -> None:
+    claims = decode_token(issue_token("u1", "a@x.io", SECRET, 60), SECRET)
+    with pytest.raises(TypeError):
+        claims["sub"] = "someone-else"  # type: ignore[index]
+    assert decode_token(issue_token("u1", "a@x.io", SECRET, 60), SECRET)["sub"] == "u1"
+
+
 def test_bearer_header_parsing() -> None:
     assert bearer_token("Bearer abc") == "abc"
     for bad in (None, "", "Basic abc", "Bearer "):

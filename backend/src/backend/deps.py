@@ -53,13 +53,10 @@ async def settings_dependency() -> Settings:
     return get_settings()
 
 
-async def get_token_user(
-    settings: Annotated[Settings, Depends(settings_dependency)],
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> TokenUser:
+async def get_token_user(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> TokenUser:
     try:
         token = bearer_token(authorization)
-        claims = decode_token(token, settings.AUTH_SECRET.get_secret_value())
+        claims = decode_token(token, get_settings().AUTH_SECRET.get_secret_value())
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
     return TokenUser(id=claims["sub"], email=str(claims.get("email", "")), token=token)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -45,15 +47,27 @@ def issue_token(user_id: str, email: str, secret: str, ttl_seconds: int) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def decode_token(token: str, secret: str) -> dict[str, Any]:
+def decode_token(token: str, secret: str) -> Mapping[str, Any]:
     """Claims of a valid token; anything else (incl. `alg: none`) raises InvalidToken."""
+    claims = _verified_claims(token, secret)
+    # A remembered token is re-checked for expiry on every use (PyJWT's rule: exp <= now is expired).
+    if claims["exp"] <= time.time():
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+# Verifying a signature (base64, JSON, HMAC, claim checks) was about a tenth of a simple request's
+# CPU, and a client sends the same token with every request: recently verified tokens are
+# remembered (only successes are cached; the claims are read-only).
+@functools.lru_cache(maxsize=1024)
+def _verified_claims(token: str, secret: str) -> Mapping[str, Any]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise InvalidToken("token has no subject")
-    return claims
+    return MappingProxyType(claims)
 
 
 def bearer_token(authorization: str | None) -> str:
