@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from todo_core.settings import DatabaseSettingsMixin
 
@@ -69,18 +71,31 @@ def is_missing_account(exc: BaseException) -> bool:
 
 
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         normalize_database_url(settings.DATABASE_URL),
         pool_size=settings.DB_POOL_SIZE,
         max_overflow=settings.DB_MAX_OVERFLOW,
         pool_timeout=settings.DB_POOL_TIMEOUT,
-        pool_pre_ping=True,  # a connection broken by a DB restart is replaced, not handed out
         connect_args={
             "timeout": settings.DB_CONNECT_TIMEOUT,
             "command_timeout": settings.DB_STATEMENT_TIMEOUT_MS / 1000 + 1,
             "server_settings": {"statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS)},
         },
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(_dbapi: object, _record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+    """A pooled connection the server closed (restart, admin shutdown) is replaced, not handed out.
+
+    Instead of `pool_pre_ping` (a round trip per checkout, about a tenth of a simple request's
+    time): asyncpg marks a connection closed as soon as the server drops it. A connection that
+    dies silently fails its first statement, which invalidates the whole pool (SQLAlchemy's
+    disconnect handling) and answers 503.
+    """
+    if proxy.driver_connection is None or proxy.driver_connection.is_closed():
+        raise InvalidatePoolError("connection closed by the server")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
