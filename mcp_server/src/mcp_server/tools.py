@@ -81,7 +81,7 @@ class TaskSummary(BaseModel):
 
 
 # A summary is a projection of the repository's TaskOut (no second validation per task).
-SUMMARY_FIELDS = frozenset(TaskSummary.model_fields)
+SUMMARY_FIELDS = set(TaskSummary.model_fields)
 
 
 class TaskListResult(BaseModel):
