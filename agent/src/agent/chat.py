@@ -1,11 +1,10 @@
-"""One chat turn: an Agents SDK `Agent` connected to the MCP server with the caller's token.
+"""One chat turn: an Agents SDK `Agent` whose tools are the MCP server's, called with the caller's token.
 
 Imported lazily by `agent.main` (the Agents SDK takes about a second to import).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -15,12 +14,12 @@ from typing import Any
 
 from agents import Agent, ModelProvider, RunConfig, Runner
 from agents.exceptions import MaxTurnsExceeded
-from agents.mcp import MCPServerStreamableHttp
 from agents.models.interface import Model
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from openai import AsyncOpenAI
 
 from agent.local_model import LocalModelProvider
+from agent.mcp_tools import MCPUnavailable, TodoMCP, leaves
 from agent.settings import Settings
 from agent.tool_results import normalise_result
 
@@ -75,10 +74,6 @@ def build_provider(settings: Settings) -> ModelProvider:
     return ChatCompletionsProvider(client, settings.AGENT_MODEL)
 
 
-class MCPUnavailable(Exception):
-    """The MCP server could not be reached (connect, session start or tool listing failed)."""
-
-
 @dataclass
 class ChatResult:
     response: str
@@ -104,89 +99,21 @@ def tool_calls_of(items: Sequence[Any]) -> list[dict[str, Any]]:
     return list(calls.values())
 
 
-def mcp_server_for(settings: Settings, token: str) -> MCPServerStreamableHttp:
-    """A client for this request only: it carries this caller's token and nobody else's."""
-    return MCPServerStreamableHttp(
-        params={
-            "url": settings.MCP_SERVER_URL,
-            "headers": {"Authorization": f"Bearer {token}"},
-            "timeout": settings.MCP_TIMEOUT_SECONDS,
-            "sse_read_timeout": settings.MCP_TIMEOUT_SECONDS * 3,
-        },
-        name="todo-mcp",
-        cache_tools_list=True,  # one list per request; the tool set does not change mid-run
-        client_session_timeout_seconds=settings.MCP_TIMEOUT_SECONDS,
-        max_retry_attempts=settings.MCP_MAX_RETRIES,
-        retry_backoff_seconds_base=0.25,
-        retry_backoff_seconds_max=2.0,
-    )
-
-
 async def run_chat(
-    messages: Sequence[dict[str, str]], token: str, settings: Settings, provider: ModelProvider
+    messages: Sequence[dict[str, str]], token: str, settings: Settings, provider: ModelProvider, mcp: TodoMCP
 ) -> ChatResult:
     items: list[Any] = [{"role": m["role"], "content": m["content"]} for m in messages]
-    server = mcp_server_for(settings, token)
     try:
-        await server.connect()
-    except asyncio.CancelledError:
+        async with mcp.turn(token) as tools:
+            agent = Agent(name="Todo assistant", instructions=instructions, tools=tools, model=settings.model_name)
+            run_config = RunConfig(model_provider=provider, tracing_disabled=True, workflow_name="todo-chat")
+            try:
+                result = await Runner.run(agent, items, run_config=run_config, max_turns=settings.AGENT_MAX_TURNS)
+            except MaxTurnsExceeded:
+                log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
+                return ChatResult(response="Sorry, that took too many steps. Please try a simpler request.")
+    except Exception as exc:
+        if unavailable := next((e for e in leaves(exc) if isinstance(e, MCPUnavailable)), None):
+            raise unavailable from None
         raise
-    except BaseException as exc:
-        await _quietly_close(server)
-        raise MCPUnavailable(_describe(exc)) from None
-    try:
-        agent = Agent(name="Todo assistant", instructions=instructions, mcp_servers=[server], model=settings.model_name)
-        run_config = RunConfig(model_provider=provider, tracing_disabled=True, workflow_name="todo-chat")
-        try:
-            result = await Runner.run(agent, items, run_config=run_config, max_turns=settings.AGENT_MAX_TURNS)
-        except MaxTurnsExceeded:
-            log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
-            return ChatResult(response="Sorry, that took too many steps. Please try a simpler request.")
-        return ChatResult(response=str(result.final_output or ""), tool_calls=tool_calls_of(result.new_items))
-    except BaseException as exc:
-        if _is_connection_failure(exc):
-            raise MCPUnavailable(_describe(exc)) from None
-        raise
-    finally:
-        await _quietly_close(server)
-
-
-async def _quietly_close(server: MCPServerStreamableHttp) -> None:
-    try:
-        await server.cleanup()
-    except Exception:  # closing a half-open session must not hide the real error
-        log.debug("MCP session cleanup failed", exc_info=True)
-
-
-def _leaves(exc: BaseException) -> list[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
-    chain = [exc]
-    if exc.__cause__ is not None:
-        chain += _leaves(exc.__cause__)
-    return chain
-
-
-def _is_connection_failure(exc: BaseException) -> bool:
-    names = {type(leaf).__name__ for leaf in _leaves(exc)}
-    return bool(
-        names
-        & {
-            "ConnectError",
-            "ConnectTimeout",
-            "ReadTimeout",
-            "RemoteProtocolError",
-            "ConnectionRefusedError",
-            "McpError",
-            "MCPError",
-            "ClosedResourceError",
-            "BrokenResourceError",
-        }
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    leaves = _leaves(exc)
-    leaf = next((e for e in leaves if not isinstance(e, BaseExceptionGroup)), exc)
-    text = str(leaf).strip()
-    return f"{type(leaf).__name__}: {text}" if text else type(leaf).__name__
+    return ChatResult(response=str(result.final_output or ""), tool_calls=tool_calls_of(result.new_items))

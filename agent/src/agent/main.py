@@ -63,10 +63,14 @@ def _operation_id(route: APIRoute) -> str:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from agent.chat import build_provider  # the Agents SDK import is the slow part of startup
+    from agent.mcp_tools import TodoMCP
 
     settings = get_settings()
     app.state.provider = build_provider(settings)
-    app.state.http = httpx2.AsyncClient(timeout=READINESS_TIMEOUT_SECONDS)
+    # One connection pool to the MCP server (and one TLS context) for readiness probes and every turn.
+    pool = httpx2.AsyncHTTPTransport()
+    app.state.http = httpx2.AsyncClient(transport=pool, timeout=READINESS_TIMEOUT_SECONDS)
+    app.state.mcp = TodoMCP(settings, pool)
     log.info(
         "agent ready",
         extra={"model": settings.model_name, "mcp_server_url": settings.MCP_SERVER_URL,
@@ -145,12 +149,14 @@ def create_app() -> FastAPI:
         },
     )
     async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
-        from agent.chat import MCPUnavailable, run_chat
+        from agent.chat import run_chat
+        from agent.mcp_tools import MCPUnavailable
 
         messages = [m.model_dump() for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
+        state = request.app.state
         try:
             async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
-                result = await run_chat(messages, token, settings, request.app.state.provider)
+                result = await run_chat(messages, token, settings, state.provider, state.mcp)
         except MCPUnavailable as exc:
             log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
             return _error(503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}")

@@ -26,6 +26,8 @@ class Settings(CommonSettings, AuthSettingsMixin):
     AGENT_HISTORY_MESSAGES: int = Field(default=40, ge=1, le=500)
     MCP_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
     MCP_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
+    # How long the MCP server's tool list is reused before a turn fetches it again (0: every turn).
+    MCP_CATALOGUE_SECONDS: float = Field(default=300.0, ge=0)
     OPENAI_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
     OPENAI_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
 
