@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,20 @@ def test_tiny_bench_produces_every_number(tmp_path: Path, postgres_server_url: s
     assert "Kept: text outside the markers." in text
     assert text.count("| backend | list 100 tasks") == 2 and "| hot reload |" in text and "CPUs" in text
     assert "| backend | list 100 tasks" in done.stdout  # the table is printed too
+
+
+@pytest.mark.parametrize(
+    ("service", "scenario"),
+    [("backend", "list"), ("backend", "create"), ("mcp-server", "list_tasks"), ("mcp-server", "add_task")],
+)
+def test_inprocess_profiler_measures_each_scenario(service: str, scenario: str, postgres_server_url: str) -> None:
+    """The profiling driver (scripts/benchmarks/inprocess.py) runs each scenario and checks its answers."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "benchmarks" / "inprocess.py"), service, scenario,
+         "--requests", "5", "--postgres-url", postgres_server_url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    pattern = rf"{service} {scenario}: ([0-9.]+) ms CPU per request \(in-process, 5 requests\)"
+    match = re.fullmatch(pattern, done.stdout.strip())
+    assert match and float(match.group(1)) > 0, done.stdout
