@@ -25,11 +25,11 @@ async def chat(body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent:
     # and no DB connection is held while the model thinks.
     async with sessions.begin() as session:
         repo = ConversationRepository(session, user.id)
-        if body.conversation_id is None:
-            conversation_id = (await repo.create(body.message)).id
-        else:
-            conversation_id = (await repo.get(body.conversation_id)).id
-        earlier = await repo.messages(conversation_id, last=HISTORY_LIMIT)
+        if body.conversation_id is None:  # a new conversation has no history to read
+            conversation_id, earlier = (await repo.create(body.message)).id, []
+        else:  # `messages` checks the conversation is the user's (404 otherwise)
+            conversation_id = body.conversation_id
+            earlier = await repo.messages(conversation_id, last=HISTORY_LIMIT)
         await repo.add_message(conversation_id, Role.user, body.message)
     history = [{"role": m.role.value, "content": m.content} for m in earlier if m.role is not Role.tool]
     history.append({"role": "user", "content": body.message})
