@@ -186,8 +186,8 @@ class TodoMCP(MCPServer):
 
     async def _tools(self, session: TurnSession) -> list[Tool]:
         catalogue = self._catalogue
-        if catalogue is not None and catalogue.expires_at > time.monotonic():
-            return catalogue.tools
+        if catalogue is not None and (catalogue.expires_at > time.monotonic() or self._refresh.locked()):
+            return catalogue.tools  # (a stale one while another turn fetches the new one)
         async with self._refresh:  # concurrent first turns fetch it once
             if self._catalogue is catalogue:
                 try:
