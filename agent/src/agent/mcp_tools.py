@@ -36,7 +36,7 @@ SERVER_NAME = "todo-mcp"
 
 
 class MCPUnavailable(Exception):
-    """The MCP server could not be reached (connect, session start or tool listing failed)."""
+    """The MCP server could not be reached: no tool list, or a turn's first request could not connect."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,6 @@ class TurnSession:
             headers={"Authorization": f"Bearer {self._token}"},
             timeout=httpx2.Timeout(settings.MCP_TIMEOUT_SECONDS, read=settings.MCP_TIMEOUT_SECONDS * 3),
             transport=_Lent(self._mcp.pool),
-            trust_env=False,
         )
         discover = catalogue.discover if catalogue else None
         client = Client(
