@@ -41,8 +41,7 @@ class ConversationRepository:
     async def create(self, first_message: str) -> Conversation:
         conversation = Conversation(user_id=self.user_id, title=title_from_message(first_message)[:TITLE_MAX])
         self.session.add(conversation)
-        await self.session.flush()
-        await self.session.refresh(conversation)
+        await self.session.flush()  # the INSERT returns id and timestamps (eager defaults): no refresh
         return conversation
 
     async def list(self) -> builtins.list[Conversation]:
@@ -80,6 +79,5 @@ class ConversationRepository:
         await self.session.execute(
             update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.clock_timestamp())
         )
-        await self.session.flush()
-        await self.session.refresh(message)
+        await self.session.flush()  # the INSERT returns id and created_at (eager defaults): no refresh
         return message
