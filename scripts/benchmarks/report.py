@@ -164,8 +164,9 @@ def machine(results: dict[str, Any]) -> str:
             f"- mode `{results['mode']}`: each load run {results['seconds_per_run']} s after a "
             f"{results['warmup_seconds']} s warm-up, keep-alive connections (c), one uvicorn worker per service; "
             f"whole run {results['total_seconds']} s",
-            "- services run from venvs with their image's dependencies (`uv sync --frozen --no-dev --package "
-            f"<svc>`): {', '.join(f'{k} `{v}`' for k, v in results.get('venvs', {}).items())}",
+            "- services run from venvs with their image's dependencies, compiled to bytecode as in the images "
+            "(`uv sync --frozen --no-dev --compile-bytecode --package <svc>`): "
+            + ", ".join(f"{k} `{v}`" for k, v in results.get("venvs", {}).items()),
         ]
     )
 
