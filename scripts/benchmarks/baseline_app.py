@@ -4,7 +4,7 @@ It is the practical ceiling for Python here: the same uvicorn launcher and setti
 services (`todo_core.server.serve`), the same bearer-token check, the same statements against the
 same tables and the same JSON shapes, but no ORM, no dependency injection, no response models.
 
-    GET  /api/{user_id}/tasks?limit=&order=asc|desc   count + one page, in one transaction
+    GET  /api/{user_id}/tasks?limit=&order=asc|desc   one page with the total as a window count, in a transaction
     POST /api/{user_id}/tasks  {title, description?, priority?, tags?}   INSERT ... RETURNING
 """
 
@@ -27,9 +27,9 @@ from starlette.routing import Route
 from todo_core.settings import CommonSettings
 
 COLUMNS = "id, title, description, completed, priority, tags, due_at, recurrence, created_at, updated_at, completed_at"
-COUNT_SQL = "SELECT count(*) FROM tasks WHERE user_id = $1"
+# The backend's listing statement (todo_core.tasks): the page and, on every row, how many match.
 PAGE_SQL = {
-    order: f"SELECT {COLUMNS} FROM tasks WHERE user_id = $1 "
+    order: f"SELECT {COLUMNS}, count(*) OVER () AS total_matching FROM tasks WHERE user_id = $1 "
     f"ORDER BY created_at {order.upper()} NULLS LAST, id {order.upper()} LIMIT $2 OFFSET $3"
     for order in ("asc", "desc")
 }
@@ -51,7 +51,8 @@ def _dsn(url: str) -> str:
 
 
 def _json(record: asyncpg.Record) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in record.items()}
+    """A task as JSON-ready values (the listing's window count is not a task field)."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in record.items() if k != "total_matching"}
 
 
 def _user(request: Request) -> str | Response:
@@ -87,8 +88,8 @@ async def tasks(request: Request) -> Response:
     offset = int(request.query_params.get("offset", 0))
     order = "asc" if request.query_params.get("order") == "asc" else "desc"
     async with pool.acquire() as conn, conn.transaction():
-        total = await conn.fetchval(COUNT_SQL, user)
         rows = await conn.fetch(PAGE_SQL[order], user, limit, offset)
+    total = rows[0]["total_matching"] if rows else 0
     return JSONResponse({"items": [_json(r) for r in rows], "total": total, "limit": limit, "offset": offset})
 
 
