@@ -161,8 +161,10 @@ def machine(results: dict[str, Any]) -> str:
             f"- Python {platform.python_version()}, {results['wrk']}, PostgreSQL: embedded pgserver (Unix socket)",
             f"- load average (1, 5, 15 min) at start {la0}, at end {la1} (load generator, services and "
             "PostgreSQL share these CPUs)",
-            f"- mode `{results['mode']}`: each load run {results['seconds_per_run']} s after a "
-            f"{results['warmup_seconds']} s warm-up, keep-alive connections (c), one uvicorn worker per service; "
+            f"- mode `{results['mode']}`: {results['seconds_per_run']} s of load per scenario after a "
+            f"{results['warmup_seconds']} s warm-up, in {results['rounds']} rounds taken in turn with the scenarios "
+            "it is compared with (throughput over all rounds, latency the rounds' median); keep-alive connections "
+            "(c), one uvicorn worker per service; "
             f"whole run {results['total_seconds']} s",
             "- services run from venvs with their image's dependencies, compiled to bytecode as in the images "
             "(`uv sync --frozen --no-dev --compile-bytecode --package <svc>`): "

@@ -25,7 +25,8 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 @dataclass(frozen=True)
 class Mode:
     name: str
-    seconds: float  # measured wrk run per scenario
+    seconds: float  # measured wrk time per scenario, split into `rounds`
+    rounds: int  # rounds taken in turn with the scenarios it is compared with (see `_interleaved`)
     warmup: float  # discarded wrk run before it (0: none)
     concurrency: tuple[int, ...]
     chat_concurrency: tuple[int, ...]
@@ -33,8 +34,12 @@ class Mode:
     reload_edits: int
 
 
-FULL = Mode("full", seconds=10, warmup=2, concurrency=(1, 32), chat_concurrency=(1, 8), startup_runs=3, reload_edits=3)
-TINY = Mode("tiny", seconds=1, warmup=0, concurrency=(1, 4), chat_concurrency=(1,), startup_runs=1, reload_edits=1)
+FULL = Mode(
+    "full", seconds=12, rounds=3, warmup=2, concurrency=(1, 32), chat_concurrency=(1, 8), startup_runs=3, reload_edits=3
+)
+TINY = Mode(
+    "tiny", seconds=1, rounds=1, warmup=0, concurrency=(1, 4), chat_concurrency=(1,), startup_runs=1, reload_edits=1
+)
 
 
 def _say(text: str) -> None:
@@ -124,6 +129,7 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
         "wrk": wrk.version(binary),
         "load_average_start": os.getloadavg(),
         "seconds_per_run": mode.seconds,
+        "rounds": mode.rounds,
         "warmup_seconds": mode.warmup,
         "runs": {},
     }
@@ -149,16 +155,14 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
             "baseline.create": users.baseline_writer.id,
             "mcp.add_task": users.mcp_writer.id,
         }
-        order = ["list", "create"]
-        for kind in order:  # baseline and backend back to back, so both see the same machine
+        # Each reference with what is compared with it: baseline, backend REST and the MCP tool doing
+        # the same work, in turn; chat against MCP add_task is too far apart to need it.
+        for kind, tool in (("list", "list_tasks"), ("create", "add_task")):
             for c in mode.concurrency:
-                for scenario in (f"baseline.{kind}", f"backend.{kind}"):
-                    runs[f"{scenario}.c{c}"] = _run(stack, mode, binary, scenario, plan, c, writers)
-        for tool in ("list_tasks", "add_task"):
-            for c in mode.concurrency:
-                runs[f"mcp.{tool}.c{c}"] = _run(stack, mode, binary, f"mcp.{tool}", plan, c, writers)
+                scenarios = [f"baseline.{kind}", f"backend.{kind}", f"mcp.{tool}"]
+                runs.update(_interleaved(stack, mode, binary, scenarios, plan, c, writers))
         for c in mode.chat_concurrency:
-            runs[f"chat.c{c}"] = _run(stack, mode, binary, "chat", plan, c, writers)
+            runs.update(_interleaved(stack, mode, binary, ["chat"], plan, c, writers))
 
         time.sleep(1.0)  # let the last requests finish before reading memory
         results["rss_after_mib"] = {name: stack.rss(name) / MIB for name in SERVICES}
@@ -179,18 +183,41 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
     return results
 
 
-def _run(
-    stack: Stack, mode: Mode, binary: str, scenario: str, plan: dict, c: int, writers: dict[str, str]
-) -> dict[str, Any]:
-    service, request = plan[scenario]
-    if mode.warmup:
-        wrk.run(binary, stack.url(service), request, c, mode.warmup)
-    writer = writers.get(scenario)
-    before = count_tasks(stack.database_url, writer) if writer else 0
-    row = wrk.run(binary, stack.url(service), request, c, mode.seconds).as_dict()
-    if writer:  # every answered create really wrote a row (an MCP tool error would be a 200 too)
-        written = count_tasks(stack.database_url, writer) - before
-        row["rows_written"] = written
-        row["errors"] += max(0, row["requests"] - written)
-    _say(f"{scenario} c{c}: {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, errors {row['errors']}")
-    return row
+def _interleaved(
+    stack: Stack, mode: Mode, binary: str, scenarios: list[str], plan: dict, c: int, writers: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """`mode.seconds` of load per scenario, in `mode.rounds` rounds taken in turn (A B C, A B C, ...),
+    so a change in the machine's load reaches every scenario of a comparison alike. Throughput is
+    over all rounds; latencies are the rounds' medians."""
+    for scenario in scenarios:
+        service, request = plan[scenario]
+        if mode.warmup:
+            wrk.run(binary, stack.url(service), request, c, mode.warmup)
+    counted = {s: writers[s] for s in scenarios if s in writers}
+    before = {s: count_tasks(stack.database_url, user) for s, user in counted.items()}
+    rounds: dict[str, list[wrk.Result]] = {s: [] for s in scenarios}
+    for _ in range(mode.rounds):
+        for scenario in scenarios:
+            service, request = plan[scenario]
+            rounds[scenario].append(wrk.run(binary, stack.url(service), request, c, mode.seconds / mode.rounds))
+    rows: dict[str, dict[str, Any]] = {}
+    for scenario, results in rounds.items():
+        requests, seconds = sum(r.requests for r in results), sum(r.seconds for r in results)
+        row: dict[str, Any] = {
+            "connections": c,
+            "rounds": len(results),
+            "requests": requests,
+            "seconds": round(seconds, 3),
+            "rps": round(requests / seconds, 1) if seconds else 0.0,
+            "errors": sum(r.errors for r in results),
+        }
+        for key in ("p50_ms", "p90_ms", "p99_ms", "mean_ms"):
+            row[key] = round(statistics.median(getattr(r, key) for r in results), 3)
+        if scenario in counted:  # every answered create really wrote a row (an MCP tool error is a 200 too)
+            written = count_tasks(stack.database_url, counted[scenario]) - before[scenario]
+            row["rows_written"] = written
+            row["errors"] += max(0, requests - written)
+        latency = f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms"
+        _say(f"{scenario} c{c}: {row['rps']} req/s, {latency}, errors {row['errors']}")
+        rows[f"{scenario}.c{c}"] = row
+    return rows
