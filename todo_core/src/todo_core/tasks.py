@@ -12,6 +12,7 @@ import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Result, Select, Table, bindparam, case, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +54,7 @@ def _escape_like(text: str) -> str:
 # unit-of-work flush, building the SELECT anew per request and pydantic reading attributes off rows
 # were most of the backend's CPU per request.
 TASKS: Table = Task.__table__  # type: ignore[assignment]
+_TASK_LIST = TypeAdapter(builtins.list[TaskOut])  # one validation call per page, not one per task
 _INSERT = insert(TASKS).returning(*TASKS.c)
 _TOTAL = "total_matching"
 
@@ -62,7 +64,7 @@ def _to_tasks(result: Result[Any]) -> tuple[builtins.list[TaskOut], int | None]:
     keys = builtins.list(result.keys())  # zip over them: Row._asdict() builds its key view per row
     rows = [dict(zip(keys, row, strict=True)) for row in result]
     total = rows[0].get(_TOTAL) if rows else None
-    return [TaskOut.model_validate(row) for row in rows], total
+    return _TASK_LIST.validate_python(rows), total
 
 
 @functools.cache
