@@ -1,4 +1,4 @@
-"""Contract check with the client the agent service uses: `agents.mcp.MCPServerStreamableHttp`."""
+"""Contract check with the Agents SDK's own MCP client, `agents.mcp.MCPServerStreamableHttp` (any Agents SDK app)."""
 
 from __future__ import annotations
 
