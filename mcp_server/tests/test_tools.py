@@ -5,12 +5,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from todo_core.testing.accounts import Account
 from todo_core.testing.postgres import fetch
 
 SUMMARY_KEYS = {"id", "title", "completed", "priority", "due_at", "tags"}
+
+
+async def test_the_tool_list_may_be_shared_across_users(mcp: Any, alice: Account) -> None:
+    """It is the same for every caller, and says so (2026-07-28 cache hints; the agent keeps it per process)."""
+    headers = {"Authorization": f"Bearer {alice.token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as http,
+        Client(streamable_http_client(mcp.url, http_client=http), cache=None) as client,
+    ):
+        listed = await client.session.list_tools()
+    assert len(listed.tools) == 5
+    assert (listed.cache_scope, listed.ttl_ms) == ("public", 300_000)
 
 
 async def test_lists_the_five_tools_with_llm_ready_schemas(mcp: Any, alice: Account) -> None:

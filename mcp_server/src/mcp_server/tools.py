@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic_core
+from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -55,11 +56,16 @@ Dates are ISO 8601 (e.g. 2025-07-04T17:00:00Z); a date without an offset is take
 A tool error such as "task 7 not found" means no task with that id exists for this user.
 """
 
+# The tool list and server description are the same for every caller and change only with a
+# deploy: clients may share them across users for a while (the agent keeps them per process).
+CATALOGUE_CACHE = CacheHint(ttl_ms=300_000, scope="public")
+
 mcp = MCPServer(
     name="todo-mcp-server",
     title="Todo Stack tasks",
     version="0.4.0",
     instructions=INSTRUCTIONS,
+    cache_hints={"tools/list": CATALOGUE_CACHE, "server/discover": CATALOGUE_CACHE},
 )
 
 
