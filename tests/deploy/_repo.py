@@ -298,9 +298,13 @@ class Dockerfile:
     def load(cls, path: Path) -> Dockerfile:
         commands = list(dockerfile.parse_file(str(path)))
         stages: list[Stage] = []
+        build_args: dict[str, str] = {}  # ARGs before the first FROM, with their defaults
         for command in commands:
-            if command.cmd == "FROM":
-                base = command.value[0]
+            if command.cmd == "ARG" and not stages:
+                name, _, default = command.value[0].partition("=")
+                build_args[name] = default
+            elif command.cmd == "FROM":
+                base = re.sub(r"\$\{?(\w+)\}?", lambda m: build_args.get(m.group(1), m.group(0)), command.value[0])
                 name = command.value[2] if len(command.value) >= 3 and command.value[1].upper() == "AS" else None
                 parent = next((s for s in stages if s.name == base), None)
                 stages.append(Stage(name=name, base=base, commands=[], parent=parent))
@@ -321,6 +325,11 @@ class Dockerfile:
     def external_images(self) -> list[str]:
         names = {s.name for s in self.stages}
         return [s.base for s in self.stages if s.base not in names]
+
+
+def with_defaults(value: str) -> str:
+    """A compose value as it is with nothing set in the environment: `${VAR:-default}` -> default."""
+    return re.sub(r"\$\{[A-Z_][A-Z0-9_]*:?-([^}]*)\}", r"\1", value)
 
 
 def image_tag_problem(reference: str) -> str | None:

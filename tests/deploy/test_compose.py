@@ -28,6 +28,7 @@ from _repo import (
     module_available,
     settings_env_names,
     tool,
+    with_defaults,
 )
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
@@ -68,8 +69,9 @@ def test_validates_against_the_compose_spec(path: Path) -> None:
 def test_services_and_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {"postgres", "migrate", *SERVICES}
-    problem = image_tag_problem(services["postgres"]["image"])
-    assert problem is None and services["postgres"]["image"].startswith("postgres:16."), problem
+    postgres_image = with_defaults(services["postgres"]["image"])
+    problem = image_tag_problem(postgres_image)
+    assert problem is None and postgres_image.startswith("postgres:16."), problem
     for name, service in SERVICES.items():
         image, build = services[name]["image"], services[name]["build"]
         assert image.split(":")[0] == service.image and ":" in image and "latest" not in image
@@ -81,10 +83,41 @@ def test_services_and_images(compose: dict[str, Any]) -> None:
     assert migrate["restart"] == "no"
 
 
-def test_ports_match_the_contract(compose: dict[str, Any]) -> None:
+def test_ports_match_the_contract_and_are_published_on_loopback(compose: dict[str, Any]) -> None:
+    host_ports = set()
     for name, service in SERVICES.items():
-        assert compose["services"][name]["ports"] == [f"{service.port}:{service.port}"]
+        [published] = compose["services"][name]["ports"]
+        # By default the service's own port on 127.0.0.1; both settable, so stacks can run side by side.
+        assert with_defaults(published) == f"127.0.0.1:{service.port}:{service.port}", published
+        address, host_port = INTERPOLATION.findall(published)
+        assert address == "PUBLISH_ADDRESS" and host_port and host_port.endswith("_HOST_PORT"), published
+        host_ports.add(host_port)
+    assert len(host_ports) == len(SERVICES)
     assert "ports" not in compose["services"]["postgres"]  # only the services are published
+
+
+def test_services_run_hardened_and_the_dev_overlay_only_lifts_read_only(compose: dict[str, Any]) -> None:
+    for name in ("migrate", *SERVICES):
+        service = compose["services"][name]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert service["security_opt"] == ["no-new-privileges:true"] and "/tmp" in service["tmpfs"], name
+    dev = load(COMPOSE_DEV)["services"]
+    for name in ("migrate", *SERVICES):
+        assert dev[name]["read_only"] is False, f"{name}: live sync writes into the dev container"
+        assert not {"cap_drop", "security_opt", "cap_add", "privileged"} & set(dev[name]), name
+
+
+def test_the_one_shot_migration_has_no_healthcheck(compose: dict[str, Any]) -> None:
+    """It runs the backend image, whose HEALTHCHECK would mark the exited container unhealthy."""
+    assert compose["services"]["migrate"]["healthcheck"] == {"disable": True}
+
+
+def test_base_images_can_point_at_a_mirror(compose: dict[str, Any]) -> None:
+    for name in SERVICES:
+        arg = "NODE_IMAGE" if name == "frontend" else "PYTHON_IMAGE"
+        assert compose["services"][name]["build"]["args"] == [arg], name  # passed only when set
+        assert f"ARG {arg}=" in SERVICES[name].dockerfile.read_text()
+    assert compose["services"]["postgres"]["image"].startswith("${POSTGRES_IMAGE:-")
 
 
 @pytest.mark.parametrize("name", SERVICES)

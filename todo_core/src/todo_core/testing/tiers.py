@@ -1,0 +1,27 @@
+"""The test tiers beyond this machine's processes: containers (a Docker engine) and cluster (Kubernetes).
+
+A tier whose engine or cluster is missing is skipped with one line saying why, except under
+`CI=true`, where that is a failure: CI must run every tier. Nothing here starts a daemon: the tiers
+use what `DOCKER_HOST` / `KUBECONFIG` (or the default socket / ~/.kube/config) name.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def tier_unavailable(tier: str, reason: str) -> NoReturn:
+    """Skip the tier (one line in the summary), or fail under CI=true."""
+    if IN_CI:
+        pytest.fail(f"{tier} tier cannot run under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"{tier} tier skipped: {reason}")
+
+
+def docker_env() -> dict[str, str]:
+    """The environment for docker / docker compose: the caller's, with BuildKit on."""
+    return {**os.environ, "DOCKER_BUILDKIT": "1"}
