@@ -63,11 +63,12 @@ class ComposeStack:
         )
 
     def inspect(self, service: str) -> dict[str, Any]:
-        """`docker inspect` of the service's (one) container, running or exited."""
+        """`docker inspect` of the service's container, running or exited; the newest while compose
+        replaces one (a rebuild starts the new container before the old one is removed)."""
         ids = self.compose("ps", "--all", "--quiet", service).stdout.split()
-        assert len(ids) == 1, f"{service}: expected one container, found {ids}"
-        out = subprocess.run(["docker", "inspect", ids[0]], env=self.env, capture_output=True, text=True, check=True)
-        return json.loads(out.stdout)[0]
+        assert ids, f"{service}: no container"
+        out = subprocess.run(["docker", "inspect", *ids], env=self.env, capture_output=True, text=True, check=True)
+        return max(json.loads(out.stdout), key=lambda container: container["Created"])
 
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", check=False)

@@ -14,7 +14,6 @@ compose project with free loopback ports, and is torn down with its volumes even
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -26,8 +25,8 @@ from typing import Any
 import pytest
 
 from todo_core.testing.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
-from todo_core.testing.postgres import REPO_ROOT
 from todo_core.testing.processes import wait_for
+from todo_core.testing.tiers import copy_of_the_repository
 
 from .conftest import new_stack
 
@@ -35,25 +34,9 @@ FRONTEND_ROUTE = Path("frontend/src/app/api/health/route.ts")
 EDIT_TIMEOUT = 90  # seconds from an edit to the new response: a sync, then the server's own reload
 
 
-def _copy_of_the_repository(destination: Path) -> Path:
-    """Tracked and untracked-but-not-ignored files: what a clone with the user's edits would hold."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, (item.decode() for item in listed)):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
-
-
 @pytest.fixture(scope="module")
 def watched_stack(built_images: list[dict], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    copy = _copy_of_the_repository(tmp_path_factory.mktemp("watch-repo"))
+    copy = copy_of_the_repository(tmp_path_factory.mktemp("watch-repo"))
     stack = new_stack(copy, ["docker-compose.yml", "compose.dev.yaml"], "todo-watch")
     log = (copy / "watch.log").open("w")
     watcher: subprocess.Popen[str] | None = None

@@ -1,7 +1,8 @@
 """Issue 7: the `helm/todo-app` chart, rendered and linted by Helm's own Go code.
 
 No cluster and no helm binary: helm-python-sdk (Helm v4's SDK) lints and renders the chart,
-kubernetes-validate checks every object against the Kubernetes 1.30 and 1.33 schemas, and
+kubernetes-validate checks every object against the Kubernetes schemas (the oldest supported release,
+rendered for 1.24 and checked with the oldest schemas the validator has, 1.25; and 1.30, 1.33), and
 checkov scans the rendered manifests. Each values set is rendered once per session.
 
 The values sets: the chart defaults, values-minikube.yaml, values-dev.yaml (Tilt) and
@@ -44,7 +45,8 @@ from _repo import (
 CHART = REPO_ROOT / "helm" / "todo-app"
 RELEASE = "todo"
 NAMESPACE = "todo-app"
-KUBE_VERSIONS = ("1.30", "1.33")
+KUBE_VERSIONS = ("1.24", "1.30", "1.33")  # Chart.yaml: kubeVersion >=1.24
+OLDEST_SCHEMAS = "1.25"  # kubernetes-validate has no 1.24 schemas; 1.25 removed nothing the chart uses
 APP_VERSION = "0.4.0"
 UID = 10001
 
@@ -233,8 +235,12 @@ def render_values(values: dict[str, Any]) -> Rendering:
 
 
 @functools.cache
-def rendered(values_set: str) -> Rendering:
-    return render_values(values_of(values_set))
+def rendered(values_set: str, kube_version: str = "") -> Rendering:
+    """`kube_version`: render as for that cluster (global.kubeVersion); empty: Helm's default (recent)."""
+    values = values_of(values_set)
+    if kube_version:
+        values = deep_merge(values, {"global": {"kubeVersion": f"{kube_version}.0"}})
+    return render_values(values)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -340,9 +346,10 @@ def test_helm_lint_strict_is_clean(values_set: str, kube_version: str) -> None:
 @pytest.mark.parametrize("values_set", ALL_SETS)
 def test_every_object_is_valid_kubernetes(values_set: str, kube_version: str) -> None:
     errors = []
-    for obj in rendered(values_set).objects:
+    schemas = max(kube_version, OLDEST_SCHEMAS, key=lambda v: tuple(map(int, v.split("."))))
+    for obj in rendered(values_set, kube_version).objects:
         try:
-            kubernetes_validate.validate(obj, kube_version, strict=True)
+            kubernetes_validate.validate(obj, schemas, strict=True)
         except kubernetes_validate.ValidationError as error:
             errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {error.message} at {list(error.path)}")
     assert not errors, "\n".join(errors)
@@ -436,8 +443,7 @@ def test_no_secret_values_in_configmaps(values_set: str) -> None:
 
 def test_default_values_hold_no_secrets() -> None:
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
-    assert defaults["secrets"] == {"authSecret": "", "openaiApiKey": ""}
-    assert defaults["database"]["url"] == ""
+    assert defaults["global"]["secrets"] == {"authSecret": "", "openaiApiKey": "", "databaseUrl": ""}
     assert defaults["postgresql"]["auth"]["password"] == ""
     assert defaults["global"]["existingSecret"] == ""
 
@@ -471,11 +477,11 @@ def test_secret_uses_given_values_and_external_database() -> None:
     rendering = rendered("production-like")
     values = values_of("production-like")
     data = rendering.secret_data()
-    assert data["DATABASE_URL"] == values["database"]["url"]
-    assert data["OPENAI_API_KEY"] == values["secrets"]["openaiApiKey"]
+    assert data["DATABASE_URL"] == values["global"]["secrets"]["databaseUrl"]
+    assert data["OPENAI_API_KEY"] == values["global"]["secrets"]["openaiApiKey"]
     assert "POSTGRES_PASSWORD" not in data
     assert not rendering.of_kind("StatefulSet"), "no in-chart database with an external DATABASE_URL"
-    pinned = render_values({"secrets": {"authSecret": "x" * 40}})
+    pinned = render_values({"global": {"secrets": {"authSecret": "x" * 40}}})
     assert pinned.secret_data()["AUTH_SECRET"] == "x" * 40
 
 
@@ -619,7 +625,8 @@ def test_migration_containers_get_only_migration_settings(values_set: str) -> No
         for container in all_containers(spec)
         if container.get("command") == MIGRATION_COMMAND
     ]
-    assert len(migrations) == 3, "the Job and the backend and MCP server initContainers"
+    # The backend and MCP server initContainers, and the Job (not in the dev values for Tilt).
+    assert len(migrations) == (2 if values_set == "dev" else 3)
     for container in migrations:
         names = {e["name"] for e in container.get("env", [])}
         assert names == {"DATABASE_URL"} and names <= allowed
@@ -690,26 +697,57 @@ def test_migration_runs_before_backend_and_mcp_server_become_ready(values_set: s
         assert workload["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     for chart in set(BY_CHART) - set(MIGRATING):
         assert "initContainers" not in deployment(rendering, chart)["spec"]["template"]["spec"]
+    if values_set == "dev":
+        # Tilt: no Job (a finished Job's container would block live update of the backend image).
+        assert not rendering.of_kind("Job")
+        return
     job = rendering.get("Job", f"{RELEASE}-migrate")
     container = job["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == MIGRATION_COMMAND and container["image"] == backend_image
-    if values_set == "dev":
-        # Tilt applies `helm template` output: a plain Job, no hook annotations.
-        assert "annotations" not in job["metadata"]
-    else:
-        annotations = job["metadata"]["annotations"]
-        assert annotations["helm.sh/hook"] == "pre-upgrade", "migrate before an upgrade changes any Deployment"
-        assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-upgrade", "migrate before an upgrade changes any Deployment"
+    assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    # Without hooks (`helm template | kubectl apply`) it is a plain Job next to the initContainers.
+    plain = render_values({"migration": {"hook": False}}).get("Job", f"{RELEASE}-migrate")
+    assert "annotations" not in plain["metadata"]
 
 
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("values_set", ALL_SETS)
-def test_graceful_shutdown_outlasts_the_drain(values_set: str) -> None:
+def test_graceful_shutdown_outlasts_the_drain(values_set: str, kube_version: str) -> None:
+    """The preStop wait is the sleep action where the API has it (1.30+), else an exec of `sleep`."""
     drain = 20  # uvicorn's timeout_graceful_shutdown (docs/architecture.md)
     for svc in SERVICES:
-        pod = deployment(rendered(values_set), svc.chart)["spec"]["template"]["spec"]
-        pre_stop = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
-        assert pre_stop == 5
-        assert pod["terminationGracePeriodSeconds"] == 30 >= pre_stop + drain
+        pod = deployment(rendered(values_set, kube_version), svc.chart)["spec"]["template"]["spec"]
+        pre_stop = pod["containers"][0]["lifecycle"]["preStop"]
+        if kube_version == "1.24":
+            assert pre_stop == {"exec": {"command": ["sleep", "5"]}}, pre_stop
+        else:
+            assert pre_stop == {"sleep": {"seconds": 5}}, pre_stop
+        assert pod["terminationGracePeriodSeconds"] == 30 >= 5 + drain
+
+
+def test_the_chart_supports_kubernetes_from_1_24() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["kubeVersion"] == ">=1.24.0-0"
+    default = deployment(rendered("default"), "backend")["spec"]["template"]["spec"]["containers"][0]
+    assert "sleep" in default["lifecycle"]["preStop"], "helm template without a version assumes a recent cluster"
+
+
+def test_a_changed_secret_value_rolls_only_the_pods_that_read_the_secret() -> None:
+    def checksums(rendering: Rendering) -> dict[str, str | None]:
+        return {
+            svc.chart: deployment(rendering, svc.chart)["spec"]["template"]["metadata"]["annotations"].get(
+                "checksum/secret"
+            )
+            for svc in SERVICES
+        }
+
+    before = checksums(rendered("default"))
+    assert before["frontend"] is None, "the frontend reads no Secret"
+    rotated = checksums(render_values({"global": {"secrets": {"authSecret": "r" * 40}}}))
+    assert {chart for chart in before if before[chart] != rotated[chart]} == {"backend", "mcp-server", "ai-agent"}
+    assert checksums(rendered("default")) == before, "stable when nothing changed (generated values are not in it)"
 
 
 def test_config_checksum_rolls_only_the_changed_service() -> None:
@@ -821,6 +859,8 @@ def test_helm_test_pod_checks_every_service_and_an_auth_round_trip() -> None:
     rendering = rendered("minikube")
     (pod,) = rendering.of_kind("Pod")
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    # Kept after a pass, so `helm test --logs` can read it; replaced by the next run.
+    assert pod["metadata"]["annotations"]["helm.sh/hook-delete-policy"] == "before-hook-creation"
     (container,) = pod["spec"]["containers"]
     assert container["image"] == main_container(deployment(rendering, "backend"))["image"]
     assert container["command"][:2] == ["python", "-c"]
@@ -881,15 +921,17 @@ BAD_VALUES = [
     ),
     pytest.param(
         {"postgresql": {"enabled": False}},
-        "database.url is required when postgresql.enabled=false",
+        "global.secrets.databaseUrl is required when postgresql.enabled=false",
         id="missing-external-db-url",
     ),
     pytest.param({"global": {"image": {"tag": "latest"}}}, "at '/global/image/tag'", id="latest-tag"),
-    pytest.param({"secrets": {"authSecret": "too-short"}}, "at '/secrets/authSecret'", id="short-auth-secret"),
+    pytest.param(
+        {"global": {"secrets": {"authSecret": "too-short"}}}, "at '/global/secrets/authSecret'", id="short-auth-secret"
+    ),
     pytest.param({"global": {"environment": "prod"}}, "at '/global/environment'", id="unknown-environment"),
     pytest.param(
-        {"database": {"url": "mysql://x"}, "postgresql": {"enabled": False}},
-        "at '/database/url'",
+        {"global": {"secrets": {"databaseUrl": "mysql://x"}}, "postgresql": {"enabled": False}},
+        "at '/global/secrets/databaseUrl'",
         id="not-a-postgres-url",
     ),
 ]

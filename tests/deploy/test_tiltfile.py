@@ -6,6 +6,7 @@ Dockerfiles' `dev` targets; the CI workflow is validated against the GitHub work
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import defaultdict
@@ -25,9 +26,11 @@ CHART = REPO_ROOT / "helm" / "todo-app"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 SERVICES = contract()
 POD_KINDS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
-# Resources that must start in this order (docs: database -> migration -> backend & MCP -> agent -> frontend).
-ORDER = [("migration", "database"), ("backend", "migration"), ("mcp-server", "migration"),
-         ("agent", "mcp-server"), ("frontend", "agent")]  # fmt: skip
+# Resources that must start in this order (database -> backend & MCP, whose pods migrate first -> agent
+# -> frontend).
+ORDER = [("backend", "database"), ("mcp-server", "database"), ("agent", "mcp-server"), ("frontend", "agent")]
+# What `kubectl version -o json` answers in the evaluation (Tilt's `local` stand-in).
+SERVER_VERSION = "v1.24.1"
 
 # --------------------------------------------------------------------------------------------------
 # Evaluating the Tiltfile
@@ -66,9 +69,11 @@ class Tilt:
         return resources
 
 
-def evaluate(subcommand: str = "up") -> Tilt:
+def evaluate(subcommand: str = "up", env: dict[str, str] | None = None) -> Tilt:
+    """The Tiltfile run with recording stand-ins; `env` is what os.getenv sees."""
     import starlark as sl
 
+    env = env or {}
     tilt = Tilt()
 
     def recorder(name: str, returns: Callable[..., Any] | None = None) -> Callable[..., Any]:
@@ -90,7 +95,14 @@ def evaluate(subcommand: str = "up") -> Tilt:
     module.add_callable("fall_back_on", recorder("fall_back_on", lambda files: {"step": "fall_back_on",
                                                                                   "files": files}))  # fmt: skip
     module.add_callable("helm", recorder("helm", lambda path, **kw: {"helm": path, **kw}))
-    module.add_callable("_os_getenv", lambda key, default=None: default)
+    module.add_callable("_os_getenv", lambda key, default=None: env.get(key, default))
+    module.add_callable("decode_json", lambda text: json.loads(text))
+
+    def local(command: str, **kwargs: Any) -> str:
+        assert command.startswith("kubectl version -o json"), f"unexpected local({command!r})"
+        return json.dumps({"serverVersion": {"gitVersion": SERVER_VERSION}})
+
+    module.add_callable("local", recorder("local", local))
     module["_tilt_subcommand"] = subcommand
     module["_main_dir"] = str(REPO_ROOT)
 
@@ -193,10 +205,26 @@ def test_settings_and_contexts(tilt: Tilt) -> None:
     assert kwargs["constraint"].startswith(">=")
     (contexts,), _ = tilt.one("allow_k8s_contexts")
     assert "minikube" in contexts and "docker-desktop" in contexts and any(c.startswith("kind") for c in contexts)
+    assert "local" not in contexts  # a non-local cluster only when the user says so
+    (more,), _ = evaluate(env={"EXTRA_K8S_CONTEXTS": "local, staging-dev ,"}).one("allow_k8s_contexts")
+    assert more == [*contexts, "local", "staging-dev"]
     _, ci = tilt.one("ci_settings")
     assert ci.get("timeout")
     assert ("ext://namespace", ("namespace_create",)) in tilt.loads
     assert tilt.calls["namespace_create"][0][0] == ("todo-app",)
+
+
+def test_port_forwards_can_move(tilt: Tilt) -> None:
+    moved = evaluate(env={"BACKEND_HOST_PORT": "18000", "FRONTEND_HOST_PORT": "13000"}).k8s_resources()
+    assert moved["todo-backend"]["port_forwards"] == ["18000:8000"]
+    assert moved["todo-frontend"]["port_forwards"] == ["13000:3000"]
+    assert moved["todo-mcp-server"]["port_forwards"] == ["8001:8001"]  # unset: the default
+
+
+def test_helm_renders_for_the_clusters_version(tilt: Tilt) -> None:
+    """`helm template` cannot ask the cluster; the chart's preStop form depends on its version."""
+    _, kwargs = tilt.one("helm")
+    assert kwargs["set"] == [f"global.kubeVersion={SERVER_VERSION}"]
 
 
 def test_helm_call_names_the_chart_and_dev_values(tilt: Tilt) -> None:
@@ -246,7 +274,10 @@ def test_live_update_steps(image: str, tilt: Tilt) -> None:
     steps = [s["step"] for s in build["live_update"]]
     # Tilt's required order: fall_back_on first, then syncs, then runs.
     assert steps == sorted(steps, key=["fall_back_on", "sync", "run"].index), steps
-    assert steps.count("fall_back_on") == 1 and "sync" in steps and "run" in steps
+    # A migration needs a rebuild of the images whose pods migrate (backend, MCP server), not the agent's.
+    # The frontend falls back on its build config.
+    expected_fall_backs = 0 if image == "todo-agent" else 1
+    assert steps.count("fall_back_on") == expected_fall_backs and "sync" in steps and "run" in steps
     syncs = _steps(build, "sync")
     for step in syncs:
         assert (REPO_ROOT / step["src"]).exists(), f"sync source {step['src']} does not exist"
@@ -257,7 +288,7 @@ def test_live_update_steps(image: str, tilt: Tilt) -> None:
     def synced(path: str) -> bool:
         return any(path == s["src"] or PurePosixPath(s["src"]) in PurePosixPath(path).parents for s in syncs)
 
-    for path in _steps(build, "fall_back_on")[0]["files"]:
+    for path in [f for step in _steps(build, "fall_back_on") for f in step["files"]]:
         assert (REPO_ROOT / path).exists(), f"fall_back_on {path} does not exist"
         assert synced(path) and _covered_by_build(build, path), f"fall_back_on {path} is neither synced nor built"
     for run in _steps(build, "run"):

@@ -82,3 +82,35 @@ safe and a no-op once the schema is current. Args: ctx, image (dict), resources.
     - name: tmp
       mountPath: /tmp
 {{- end -}}
+
+{{/*
+Kubernetes version the manifests are for: global.kubeVersion, else what Helm reports (the
+cluster's on install/upgrade, a recent default for `helm template`). Arg: chart context.
+*/}}
+{{- define "common.kubeVersion" -}}
+{{- .Values.global.kubeVersion | default .Capabilities.KubeVersion.Version -}}
+{{- end -}}
+
+{{/*
+A preStop handler that waits: the sleep action where the API has it (on by default from 1.30),
+else an exec of `sleep`, which every image of this project has. Args: ctx, seconds.
+*/}}
+{{- define "common.preStopSleep" -}}
+{{- if semverCompare ">=1.30.0-0" (include "common.kubeVersion" .ctx) -}}
+sleep:
+  seconds: {{ .seconds }}
+{{- else -}}
+exec:
+  command: ["sleep", {{ .seconds | toString | quote }}]
+{{- end -}}
+{{- end -}}
+
+{{/*
+Checksum of what the release Secret is made from (global.secrets, global.existingSecret): in the
+pod template of every workload that reads the Secret, so changing AUTH_SECRET, OPENAI_API_KEY or
+DATABASE_URL through values rolls those pods. Generated values are not in it: they never change.
+A Secret you manage (existingSecret) changes without Helm: restart the pods yourself. Arg: chart context.
+*/}}
+{{- define "common.secretChecksum" -}}
+{{- dict "secrets" .Values.global.secrets "existingSecret" .Values.global.existingSecret | toJson | sha256sum -}}
+{{- end -}}

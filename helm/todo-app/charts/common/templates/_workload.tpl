@@ -110,8 +110,12 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
       annotations:
-        # Rolls the pods when the ConfigMap changes.
+        # Rolls the pods when the ConfigMap changes, and those that read the Secret when what it
+        # is made from changes.
         checksum/config: {{ include "common.configmap" . | sha256sum }}
+        {{- if or $spec.secretEnv $spec.migrate }}
+        checksum/secret: {{ include "common.secretChecksum" . }}
+        {{- end }}
         {{- with .Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -158,8 +162,7 @@ spec:
             # Keep serving while endpoints and load balancers drop this pod, then SIGTERM;
             # the server drains for up to 20 s within terminationGracePeriodSeconds (30 s).
             preStop:
-              sleep:
-                seconds: {{ .Values.preStopSleepSeconds }}
+              {{- include "common.preStopSleep" (dict "ctx" . "seconds" .Values.preStopSleepSeconds) | nindent 14 }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:
