@@ -29,7 +29,7 @@ def schema() -> dict[str, Any]:
 def test_operation_ids_are_the_route_names(schema: dict[str, Any]) -> None:
     ids = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert ids == {
-        "health", "health_ready", "signup", "login", "me",
+        "health", "health_ready", "signup", "login", "logout", "me",
         "list_tasks", "create_task", "get_task", "update_task", "delete_task", "toggle_task_complete",
         "chat", "list_conversations", "list_messages",
     }  # fmt: skip

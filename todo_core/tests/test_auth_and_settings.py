@@ -15,6 +15,11 @@ def test_token_round_trip_and_claims() -> None:
     claims = decode_token(issue_token("u1", "a@x.io", SECRET, 60), SECRET)
     assert claims["sub"] == "u1" and claims["email"] == "a@x.io"
     assert claims["exp"] - claims["iat"] == 60
+    # Each token has its own id, so logout can revoke exactly that one.
+    assert (
+        len(claims["jti"]) == 32
+        and claims["jti"] != decode_token(issue_token("u1", "a@x.io", SECRET, 60), SECRET)["jti"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -24,6 +29,8 @@ def test_token_round_trip_and_claims() -> None:
         jwt.encode({"sub": "u1", "iat": 1, "exp": int(time.time()) + 60}, "other" * 10, "HS256"),  # wrong secret
         jwt.encode({"sub": "u1", "iat": 1, "exp": int(time.time()) + 60}, None, "none"),  # alg none
         jwt.encode({"iat": 1, "exp": int(time.time()) + 60}, SECRET, "HS256"),  # no subject
+        jwt.encode({"sub": "u1", "iat": 1, "exp": int(time.time()) + 60}, SECRET, "HS256"),  # no id (jti)
+        jwt.encode({"sub": "u1", "iat": 1, "exp": int(time.time()) + 60, "jti": "x" * 65}, SECRET, "HS256"),
         "garbage",
     ],
 )

@@ -100,6 +100,30 @@ async def caller_token(authorization: Annotated[str | None, Header()] = None) ->
 Token = Annotated[str, Depends(caller_token)]
 
 
+class TokenRevoked(Exception):
+    """The MCP server says the token was revoked (logout) or is no longer valid."""
+
+
+async def ensure_not_revoked(http: httpx2.AsyncClient, settings: Settings, token: str) -> None:
+    """Ask the MCP server whether `token` was revoked: the agent has no database of its own.
+
+    Checked after the request is validated (a bad body stays a 422) and before the turn runs, so
+    even a turn that calls no tool is refused. The MCP server answers from memory
+    (todo_core.revocation), so this costs one loopback-cheap HTTP call per turn, no DB round trip.
+    Unreachable → MCPUnavailable, the same 503 a turn gets when the MCP server is down.
+    """
+    from agent.mcp_tools import MCPUnavailable
+
+    try:
+        answer = await http.get(settings.mcp_token_check_url, headers={"Authorization": f"Bearer {token}"})
+    except httpx2.HTTPError as exc:
+        raise MCPUnavailable(f"{type(exc).__name__} while checking the token") from exc
+    if answer.status_code == 401:
+        raise TokenRevoked(answer.json().get("detail", "not authenticated"))
+    if answer.status_code != 204:
+        raise MCPUnavailable(f"token check answered {answer.status_code}")
+
+
 async def settings_dependency() -> Settings:
     return get_settings()
 
@@ -154,6 +178,16 @@ def create_app() -> FastAPI:
 
         messages = [m.model_dump() for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
         state = request.app.state
+        try:
+            await ensure_not_revoked(state.http, settings, token)
+        except TokenRevoked as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None  # fmt: skip
+        except MCPUnavailable as exc:
+            log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
+            return _error(503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}")
         try:
             async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
                 result = await run_chat(messages, token, settings, state.provider, state.mcp)
