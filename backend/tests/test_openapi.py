@@ -43,14 +43,26 @@ def test_every_error_status_is_documented_for_user_routes(schema: dict[str, Any]
 
 
 def test_committed_typescript_client_matches_the_schema(tmp_path: Path) -> None:
-    """Fails when the backend's schema changed and `npm run gen:api` was not re-run."""
-    generated = tmp_path / "api-types.ts"
+    """Fails when the backend's schema changed and `npm run gen:api` was not re-run (the types and
+    the form limits the UI reads from the schema: title length, due-date range, default time)."""
+    types, limits = tmp_path / "api-types.ts", tmp_path / "api-limits.ts"
     subprocess.run(
         ["bash", str(REPO / "frontend/scripts/gen-api-types.sh")],
-        env={**os.environ, "API_TYPES_OUT": str(generated)},
+        env={**os.environ, "API_TYPES_OUT": str(types), "API_LIMITS_OUT": str(limits)},
         check=True,
         capture_output=True,
         timeout=120,
     )
-    committed = (REPO / "frontend/src/lib/api-types.ts").read_text()
-    assert generated.read_text() == committed, "frontend/src/lib/api-types.ts is stale: run `npm run gen:api`"
+    for generated in (types, limits):
+        committed = (REPO / "frontend/src/lib" / generated.name).read_text()
+        assert generated.read_text() == committed, f"frontend/src/lib/{generated.name} is stale: run `npm run gen:api`"
+
+
+def test_form_limits_come_from_the_rules(schema: dict[str, Any]) -> None:
+    from todo_core.models import TITLE_MAX
+    from todo_core.schemas import DATE_ONLY_DUE_TIME
+
+    limits = (REPO / "frontend/src/lib/api-limits.ts").read_text()
+    assert f"export const TITLE_MAX = {TITLE_MAX};" in limits
+    assert f'export const DATE_ONLY_DUE_TIME = "{DATE_ONLY_DUE_TIME}";' in limits
+    assert 'export const DUE_FIRST_DAY = "1900-01-01";' in limits

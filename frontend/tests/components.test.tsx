@@ -94,7 +94,7 @@ describe("TaskForm", () => {
     render(
       <TaskForm
         mode="edit"
-        initial={{ title: "Old", description: "", priority: "low", tags: "a", due: "", recurrence: "none" }}
+        initial={{ title: "Old", description: "", priority: "low", tags: "a", dueDate: "", dueTime: "", recurrence: "none" }}
         onSubmit={vi.fn()}
         onCancel={onCancel}
       />,
