@@ -85,7 +85,9 @@ DueAt = Annotated[
     AfterValidator(_aware),
     AfterValidator(_in_range),
     # Published in the OpenAPI schema: the web form takes its date limits and default time from here.
-    Field(json_schema_extra={"x-first-day": _FIRST_DAY, "x-last-day": _LAST_DAY, "x-date-only-time": DATE_ONLY_DUE_TIME}),
+    Field(
+        json_schema_extra={"x-first-day": _FIRST_DAY, "x-last-day": _LAST_DAY, "x-date-only-time": DATE_ONLY_DUE_TIME}
+    ),
 ]
 TaskId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
