@@ -318,7 +318,7 @@ def test_no_accessibility_violations(
     assert axe_violations(page) == [], "tasks with the dialog open"
     dialog.get_by_role("button", name="Cancel").click()
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(docs_screenshots / f"{size}-tasks.png"))
+    page.screenshot(path=str(docs_screenshots / f"{size}-tasks.png"), full_page=True)
 
     if size == "mobile":
         show_tab(page, "Assistant")
