@@ -5,6 +5,9 @@ const nextConfig: NextConfig = {
   output: "standalone",
   poweredByHeader: false,
   reactStrictMode: true,
+  // `next dev`'s floating indicator sat on top of the first task's checkbox. Build and runtime
+  // errors still open the dev overlay without it.
+  devIndicators: false,
   // This app lives inside a monorepo with other lockfiles; pin the tracing root to this folder so
   // the standalone output has server.js at its top level.
   outputFileTracingRoot: __dirname,

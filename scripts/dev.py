@@ -3,6 +3,9 @@
 up:   embedded PostgreSQL under .data/postgres (unless DATABASE_URL is set), migrations, then
       every service with reload on, each in its own process group; prints the URLs and waits.
       Ctrl-C (or `make down` from another shell) stops what this started, and nothing else.
+
+`--data-dir` and `--ports` run a second, private copy (the dev-server test does: its own
+PostgreSQL, logs and ports, so it never meets a developer's `make up`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
-PID_FILE = DATA / "dev.pid"
-LOG_DIR = DATA / "logs"
 sys.path.insert(0, str(ROOT / "todo_core" / "src"))
 
 from todo_core.testing.processes import http_status, wait_for  # noqa: E402
@@ -35,28 +36,33 @@ class Service:
 
 
 PY = sys.executable
-SERVICES = [
-    Service("backend", 8000, "/health/ready", [PY, "-m", "backend"]),
-    Service("mcp-server", 8001, "/health/ready", [PY, "-m", "mcp_server"]),
-    Service("agent", 8002, "/health/ready", [PY, "-m", "agent"]),
-    Service("frontend", 3000, "/api/health", ["npm", "run", "dev"]),
-]
+DEFAULT_PORTS = (8000, 8001, 8002, 3000)
+
+
+def services(ports: tuple[int, ...] = DEFAULT_PORTS) -> list[Service]:
+    backend, mcp, agent, frontend = ports
+    return [
+        Service("backend", backend, "/health/ready", [PY, "-m", "backend"]),
+        Service("mcp-server", mcp, "/health/ready", [PY, "-m", "mcp_server"]),
+        Service("agent", agent, "/health/ready", [PY, "-m", "agent"]),
+        Service("frontend", frontend, "/api/health", ["npm", "run", "dev"]),
+    ]
 
 
 def _say(text: str) -> None:
     print(f"[make up] {text}", flush=True)
 
 
-def _dev_secret() -> str:
+def _dev_secret(data: Path) -> str:
     """A random AUTH_SECRET kept under .data/, so tokens survive restarts of `make up`."""
-    path = DATA / "auth_secret"
+    path = data / "auth_secret"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-def _environment() -> tuple[dict[str, str], object | None]:
+def _environment(data: Path, ports: tuple[int, ...]) -> tuple[dict[str, str], object | None]:
     from dotenv import dotenv_values
 
     # Empty values (as in a fresh copy of .env.example) mean "not set", not "set to empty".
@@ -65,18 +71,19 @@ def _environment() -> tuple[dict[str, str], object | None]:
     if not env.get("DATABASE_URL"):
         from todo_core.testing.postgres import start_pgserver
 
-        url, server = start_pgserver(DATA / "postgres")
+        url, server = start_pgserver(data / "postgres")
         env["DATABASE_URL"] = url
-        _say(f"embedded PostgreSQL 16 running, data in {DATA / 'postgres'}")
-    env.setdefault("AUTH_SECRET", _dev_secret())
+        _say(f"embedded PostgreSQL 16 running, data in {data / 'postgres'}")
+    env.setdefault("AUTH_SECRET", _dev_secret(data))
+    backend, mcp, agent, _frontend = ports
     env.update(
         {
             "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
             "HOST": "127.0.0.1",
             "RELOAD": "true",
-            "AGENT_URL": env.get("AGENT_URL", "http://127.0.0.1:8002"),
-            "MCP_SERVER_URL": env.get("MCP_SERVER_URL", "http://127.0.0.1:8001/mcp"),
-            "BACKEND_URL": env.get("BACKEND_URL", "http://127.0.0.1:8000"),
+            "AGENT_URL": env.get("AGENT_URL", f"http://127.0.0.1:{agent}"),
+            "MCP_SERVER_URL": env.get("MCP_SERVER_URL", f"http://127.0.0.1:{mcp}/mcp"),
+            "BACKEND_URL": env.get("BACKEND_URL", f"http://127.0.0.1:{backend}"),
             "HOSTNAME": "127.0.0.1",  # next dev's bind address
             "NEXT_TELEMETRY_DISABLED": "1",
         }
@@ -84,18 +91,19 @@ def _environment() -> tuple[dict[str, str], object | None]:
     return env, server
 
 
-def up() -> int:
-    DATA.mkdir(exist_ok=True)
-    LOG_DIR.mkdir(exist_ok=True)
-    if PID_FILE.exists() and _alive(int(PID_FILE.read_text())):
-        _say(f"already running (pid {PID_FILE.read_text().strip()}); `make down` stops it")
+def up(data: Path = DATA, ports: tuple[int, ...] = DEFAULT_PORTS) -> int:
+    pid_file, log_dir = data / "dev.pid", data / "logs"
+    data.mkdir(exist_ok=True, parents=True)
+    log_dir.mkdir(exist_ok=True)
+    if pid_file.exists() and _alive(int(pid_file.read_text())):
+        _say(f"already running (pid {pid_file.read_text().strip()}); `make down` stops it")
         return 1
-    busy = [s for s in SERVICES if http_status(f"http://127.0.0.1:{s.port}/", timeout=0.5) is not None]
+    busy = [s for s in services(ports) if http_status(f"http://127.0.0.1:{s.port}/", timeout=0.5) is not None]
     if busy:
         _say("ports in use: " + ", ".join(f"{s.port} ({s.name})" for s in busy) + "; stop what uses them")
         return 1
 
-    env, server = _environment()
+    env, server = _environment(data, ports)
     children: list[tuple[Service, subprocess.Popen[bytes]]] = []
 
     def stop(*_: object) -> None:
@@ -109,20 +117,20 @@ def up() -> int:
                 os.killpg(proc.pid, signal.SIGKILL)
         if server is not None:
             server.cleanup()  # type: ignore[attr-defined]
-        PID_FILE.unlink(missing_ok=True)
+        pid_file.unlink(missing_ok=True)
         _say("stopped")
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    PID_FILE.write_text(str(os.getpid()))
+    pid_file.write_text(str(os.getpid()))
 
     _say("applying migrations")
     if subprocess.run([PY, "-m", "todo_core.migrate"], env=env, cwd=ROOT).returncode != 0:
         _say("migration failed: see the message above (is DATABASE_URL right?)")
         stop()
-    for service in SERVICES:
-        log = open(LOG_DIR / f"{service.name}.log", "ab")
+    for service in services(ports):
+        log = open(log_dir / f"{service.name}.log", "ab")
         cwd = ROOT / "frontend" if service.name == "frontend" else ROOT
         proc = subprocess.Popen(
             service.command,
@@ -138,13 +146,13 @@ def up() -> int:
             seconds = wait_for(f"http://127.0.0.1:{service.port}{service.health}", timeout=120, process=proc)
             _say(f"{service.name:<11} http://127.0.0.1:{service.port}  (ready in {seconds:.1f}s)")
         except (TimeoutError, RuntimeError) as exc:
-            _say(f"{service.name} did not become ready: {exc}; log: {LOG_DIR / service.name}.log")
+            _say(f"{service.name} did not become ready: {exc}; log: {log_dir / service.name}.log")
             stop()
-    _say(f"logs in {LOG_DIR}; Ctrl-C or `make down` stops everything")
+    _say(f"logs in {log_dir}; Ctrl-C or `make down` stops everything")
     while True:
         for service, proc in children:
             if proc.poll() is not None:
-                _say(f"{service.name} exited with {proc.returncode}; log: {LOG_DIR / service.name}.log")
+                _say(f"{service.name} exited with {proc.returncode}; log: {log_dir / service.name}.log")
                 stop()
         time.sleep(1)
 
@@ -157,17 +165,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def down() -> int:
-    if not PID_FILE.exists():
+def down(data: Path = DATA) -> int:
+    pid_file = data / "dev.pid"
+    if not pid_file.exists():
         _say("nothing to stop")
         return 0
-    pid = int(PID_FILE.read_text())
+    pid = int(pid_file.read_text())
     if _alive(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 40
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-    PID_FILE.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
     _say("stopped")
     return 0
 
@@ -175,4 +184,14 @@ def down() -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["up", "down"])
-    sys.exit(up() if parser.parse_args().command == "up" else down())
+    parser.add_argument("--data-dir", type=Path, default=DATA, help="PostgreSQL data, logs, pid file (default .data)")
+    parser.add_argument(
+        "--ports",
+        type=lambda text: tuple(int(p) for p in text.split(",")),
+        default=DEFAULT_PORTS,
+        help="backend,mcp-server,agent,frontend (default 8000,8001,8002,3000)",
+    )
+    args = parser.parse_args()
+    if len(args.ports) != 4:
+        parser.error("--ports takes four ports: backend,mcp-server,agent,frontend")
+    sys.exit(up(args.data_dir, args.ports) if args.command == "up" else down(args.data_dir))

@@ -29,7 +29,7 @@ def schema() -> dict[str, Any]:
 def test_operation_ids_are_the_route_names(schema: dict[str, Any]) -> None:
     ids = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
     assert ids == {
-        "health", "health_ready", "signup", "login", "me",
+        "health", "health_ready", "signup", "login", "logout", "me",
         "list_tasks", "create_task", "get_task", "update_task", "delete_task", "toggle_task_complete",
         "chat", "list_conversations", "list_messages",
     }  # fmt: skip
@@ -43,14 +43,26 @@ def test_every_error_status_is_documented_for_user_routes(schema: dict[str, Any]
 
 
 def test_committed_typescript_client_matches_the_schema(tmp_path: Path) -> None:
-    """Fails when the backend's schema changed and `npm run gen:api` was not re-run."""
-    generated = tmp_path / "api-types.ts"
+    """Fails when the backend's schema changed and `npm run gen:api` was not re-run (the types and
+    the form limits the UI reads from the schema: title length, due-date range, default time)."""
+    types, limits = tmp_path / "api-types.ts", tmp_path / "api-limits.ts"
     subprocess.run(
         ["bash", str(REPO / "frontend/scripts/gen-api-types.sh")],
-        env={**os.environ, "API_TYPES_OUT": str(generated)},
+        env={**os.environ, "API_TYPES_OUT": str(types), "API_LIMITS_OUT": str(limits)},
         check=True,
         capture_output=True,
         timeout=120,
     )
-    committed = (REPO / "frontend/src/lib/api-types.ts").read_text()
-    assert generated.read_text() == committed, "frontend/src/lib/api-types.ts is stale: run `npm run gen:api`"
+    for generated in (types, limits):
+        committed = (REPO / "frontend/src/lib" / generated.name).read_text()
+        assert generated.read_text() == committed, f"frontend/src/lib/{generated.name} is stale: run `npm run gen:api`"
+
+
+def test_form_limits_come_from_the_rules(schema: dict[str, Any]) -> None:
+    from todo_core.models import TITLE_MAX
+    from todo_core.schemas import DATE_ONLY_DUE_TIME
+
+    limits = (REPO / "frontend/src/lib/api-limits.ts").read_text()
+    assert f"export const TITLE_MAX = {TITLE_MAX};" in limits
+    assert f'export const DATE_ONLY_DUE_TIME = "{DATE_ONLY_DUE_TIME}";' in limits
+    assert 'export const DUE_FIRST_DAY = "1900-01-01";' in limits

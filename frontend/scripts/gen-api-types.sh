@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Writes src/lib/api-types.ts from the backend's OpenAPI schema with openapi-typescript.
+# Writes src/lib/api-types.ts from the backend's OpenAPI schema with openapi-typescript, and
+# src/lib/api-limits.ts (the form limits: title length, due-date range, ...) from the same schema.
 #
 #   scripts/gen-api-types.sh                      # schema from the backend package (repo .venv)
 #   scripts/gen-api-types.sh http://127.0.0.1:8000/openapi.json   # from a running backend
@@ -8,6 +9,7 @@ set -euo pipefail
 frontend="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "$frontend/.." && pwd)"
 out="${API_TYPES_OUT:-$frontend/src/lib/api-types.ts}"  # API_TYPES_OUT: the drift test writes elsewhere
+limits_out="${API_LIMITS_OUT:-$frontend/src/lib/api-limits.ts}"
 source="${1:-}"
 tmp="$(mktemp --suffix=.json)"
 trap 'rm -f "$tmp"' EXIT
@@ -38,4 +40,5 @@ npx --no-install openapi-typescript "$tmp" --output "$out" --root-types --root-t
   echo "// Regenerate: npm run gen:api [-- <url-or-file>]"
   cat "$out"
 } >"$out.tmp" && mv "$out.tmp" "$out"
-echo "wrote $out"
+node scripts/gen-api-limits.mjs "$tmp" "$limits_out"
+echo "wrote $out and $limits_out"

@@ -58,6 +58,18 @@ describe("relay", () => {
     expect(init.body).toBe('{"title":"t"}');
   });
 
+  it("passes the client's address on, for the backend's per-address login limits", async () => {
+    const fetchSpy = vi.fn(async () => Response.json({ detail: "too many login attempts" }, { status: 429 }));
+    vi.stubGlobal("fetch", fetchSpy);
+    const res = await relay({ method: "POST", path: "/api/auth/login", body: {}, forwardedFor: "203.0.113.9" });
+    expect(res.status).toBe(429);
+    const [, init] = fetchSpy.mock.calls[0] as unknown as [string, RequestInit];
+    expect((init.headers as Record<string, string>)["X-Forwarded-For"]).toBe("203.0.113.9");
+    await relay({ path: "/api/u1/tasks", token: "jwt" });
+    const [, plain] = fetchSpy.mock.calls[1] as unknown as [string, RequestInit];
+    expect((plain.headers as Record<string, string>)["X-Forwarded-For"]).toBeUndefined();
+  });
+
   it("answers 503 with a readable message when the backend is unreachable", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     vi.stubGlobal("fetch", vi.fn(async () => {

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
@@ -43,6 +43,16 @@ describe("DueBadge", () => {
   it("shows tasks due soon", () => {
     render(<DueBadge task={{ due_at: "2030-06-15T20:00:00Z", completed: false }} now={now} />);
     expect(screen.getByTestId("due-badge")).toHaveTextContent("Due soon");
+  });
+  it("says 'Was due' for a completed task only when the date has passed", () => {
+    render(<DueBadge task={{ due_at: "2030-06-20T12:00:00Z", completed: true }} now={now} />);
+    const early = screen.getByTestId("due-badge");
+    expect(early).toHaveAttribute("data-due-state", "done");
+    expect(early).toHaveTextContent(/^Due/);
+    expect(early).not.toHaveTextContent("Was due");
+    cleanup();
+    render(<DueBadge task={{ due_at: "2030-06-10T12:00:00Z", completed: true }} now={now} />);
+    expect(screen.getByTestId("due-badge")).toHaveTextContent(/^Was due/);
   });
   it("is absent without a due date", () => {
     const { container } = render(<DueBadge task={{ due_at: null, completed: false }} now={now} />);
@@ -89,12 +99,29 @@ describe("TaskForm", () => {
     expect(screen.getByLabelText("Title")).toHaveValue("Something");
   });
 
+  it("sends a date without a time as 12:00 local, and refuses a two-digit year inline", async () => {
+    const onSubmit = vi.fn(async () => undefined);
+    render(<TaskForm mode="create" onSubmit={onSubmit} />);
+    await userEvent.type(screen.getByLabelText("Title"), "Dentist");
+    fireEvent.change(screen.getByLabelText(/Due date/), { target: { value: "0026-12-05" } });
+    await userEvent.click(screen.getByRole("button", { name: "Add task" }));
+    expect(screen.getByText(/0026 looks like a two-digit year/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/Due date/)).toHaveAttribute("aria-invalid", "true");
+    expect(onSubmit).not.toHaveBeenCalled();
+
+    fireEvent.change(screen.getByLabelText(/Due date/), { target: { value: "2030-12-05" } });
+    await userEvent.click(screen.getByRole("button", { name: "Add task" }));
+    expect(onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ title: "Dentist", due_at: new Date(2030, 11, 5, 12, 0).toISOString() }),
+    );
+  });
+
   it("cancels an edit with Escape", async () => {
     const onCancel = vi.fn();
     render(
       <TaskForm
         mode="edit"
-        initial={{ title: "Old", description: "", priority: "low", tags: "a", due: "", recurrence: "none" }}
+        initial={{ title: "Old", description: "", priority: "low", tags: "a", dueDate: "", dueTime: "", recurrence: "none" }}
         onSubmit={vi.fn()}
         onCancel={onCancel}
       />,

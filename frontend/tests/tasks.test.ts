@@ -1,13 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   DEFAULT_FILTERS,
   buildTaskQuery,
   dueState,
-  fromLocalInputValue,
+  parseDue,
+  filtersFromUrl,
+  writeFiltersToUrl,
+  DATE_ONLY_DUE_TIME,
   hasActiveFilters,
   parseTags,
   pickTaskQuery,
-  toLocalInputValue,
+  toLocalDateTime,
   validateTaskDraft,
   EMPTY_DRAFT,
 } from "@/lib/tasks";
@@ -80,19 +83,80 @@ describe("parseTags", () => {
   });
 });
 
-describe("local date input conversion", () => {
-  it("round-trips a local datetime", () => {
-    const iso = fromLocalInputValue("2030-01-02T09:30");
-    expect(iso).not.toBeNull();
-    expect(toLocalInputValue(iso)).toBe("2030-01-02T09:30");
+describe("parseDue (due date + optional time, in the browser's time zone)", () => {
+  const zone = process.env.TZ;
+  afterEach(() => {
+    process.env.TZ = zone;
   });
-  it("treats a bare date as the end of that day", () => {
-    expect(toLocalInputValue(fromLocalInputValue("2030-01-02"))).toBe("2030-01-02T23:59");
+
+  it("gives a date without a time the default time, in the user's time zone", () => {
+    process.env.TZ = "America/Los_Angeles";
+    expect(DATE_ONLY_DUE_TIME).toBe("12:00");
+    // 12:00 in Los Angeles (PST, UTC-8) on 5 Dec 2030.
+    expect(parseDue({ date: "2030-12-05", time: "" })).toEqual({ ok: true, iso: "2030-12-05T20:00:00.000Z" });
+    process.env.TZ = "Pacific/Auckland";
+    // 12:00 in Auckland (NZDT, UTC+13) is the evening before in UTC.
+    expect(parseDue({ date: "2030-12-05", time: "" })).toEqual({ ok: true, iso: "2030-12-04T23:00:00.000Z" });
   });
-  it("rejects impossible dates", () => {
-    expect(fromLocalInputValue("2030-02-31T10:00")).toBeNull();
-    expect(fromLocalInputValue("tomorrow")).toBeNull();
-    expect(toLocalInputValue(null)).toBe("");
+
+  it("round-trips a local date and time", () => {
+    process.env.TZ = "Europe/Berlin";
+    const parsed = parseDue({ date: "2030-01-02", time: "09:30" });
+    expect(parsed).toEqual({ ok: true, iso: "2030-01-02T08:30:00.000Z" });
+    expect(toLocalDateTime(parsed.ok ? parsed.iso : null)).toEqual({ date: "2030-01-02", time: "09:30" });
+    expect(toLocalDateTime(null)).toEqual({ date: "", time: "" });
+  });
+
+  it("refuses a two-digit year instead of reading it as 19xx", () => {
+    const parsed = parseDue({ date: "0026-12-05", time: "" });
+    expect(parsed).toMatchObject({ ok: false, field: "dueDate" });
+    expect(!parsed.ok && parsed.message).toMatch(/0026 looks like a two-digit year.*2026/);
+  });
+
+  it("knows 29 February in leap and non-leap years", () => {
+    expect(parseDue({ date: "2028-02-29", time: "08:00" }).ok).toBe(true);
+    expect(parseDue({ date: "2000-02-29", time: "" }).ok).toBe(true);
+    const notLeap = parseDue({ date: "2027-02-29", time: "" });
+    expect(!notLeap.ok && notLeap.message).toBe("29 February 2027 does not exist: 2027 is not a leap year.");
+    expect(parseDue({ date: "2100-02-29", time: "" }).ok).toBe(false);
+    expect(parseDue({ date: "2030-04-31", time: "" })).toMatchObject({ ok: false, field: "dueDate" });
+  });
+
+  it("keeps to the API's date range", () => {
+    const early = parseDue({ date: "1899-12-31", time: "" });
+    expect(!early.ok && early.message).toBe("Due dates can be from 1 January 1900 to 31 December 9998.");
+    expect(parseDue({ date: "9999-01-01", time: "" }).ok).toBe(false);
+    expect(parseDue({ date: "275760-01-01", time: "" }).ok).toBe(false);
+  });
+
+  it("says what is missing in a partial entry", () => {
+    expect(parseDue({ date: "", time: "", dateIncomplete: true })).toMatchObject({ ok: false, field: "dueDate" });
+    expect(parseDue({ date: "2030-01-02", time: "", timeIncomplete: true })).toMatchObject({ ok: false, field: "dueTime" });
+    expect(parseDue({ date: "", time: "10:00" })).toMatchObject({ ok: false, field: "dueDate" });
+    expect(parseDue({ date: "tomorrow", time: "" })).toMatchObject({ ok: false, field: "dueDate" });
+    expect(parseDue({ date: "", time: "" })).toEqual({ ok: true, iso: null });
+  });
+
+  it("refuses a time the clocks skip", () => {
+    process.env.TZ = "America/New_York";
+    const gap = parseDue({ date: "2030-03-10", time: "02:30" }); // clocks go 02:00 -> 03:00
+    expect(gap).toMatchObject({ ok: false, field: "dueTime" });
+    expect(!gap.ok && gap.message).toMatch(/02:30 does not exist on 10 March 2030/);
+  });
+});
+
+describe("filters in the page URL", () => {
+  it("reads known values and ignores the rest", () => {
+    const filters = filtersFromUrl(new URLSearchParams("status=pending&priority=high&sort=title&order=asc&tag=work&q=milk"));
+    expect(filters).toEqual({ status: "pending", priority: "high", tag: "work", q: "milk", sort: "title", order: "asc" });
+    expect(filtersFromUrl(new URLSearchParams("status=bogus&sort=;drop&priority=urgent"))).toEqual(DEFAULT_FILTERS);
+  });
+  it("writes only what differs from the defaults and keeps other keys", () => {
+    const params = new URLSearchParams("view=chat&status=completed");
+    writeFiltersToUrl(params, { ...DEFAULT_FILTERS, sort: "due_date", q: "  milk " });
+    expect(params.toString()).toBe("view=chat&q=milk&sort=due_date");
+    writeFiltersToUrl(params, DEFAULT_FILTERS);
+    expect(params.toString()).toBe("view=chat");
   });
 });
 
@@ -121,9 +185,9 @@ describe("validateTaskDraft", () => {
   });
 
   it("rejects an invalid due date", () => {
-    const result = validateTaskDraft({ ...EMPTY_DRAFT, title: "t", due: "2030-13-01T00:00" });
+    const result = validateTaskDraft({ ...EMPTY_DRAFT, title: "t", dueDate: "2030-13-01" });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors.due).toBeDefined();
+    if (!result.ok) expect(result.errors.dueDate).toBeDefined();
   });
 
   it("builds the request body", () => {
@@ -132,7 +196,8 @@ describe("validateTaskDraft", () => {
       description: " ",
       priority: "high",
       tags: "Home, errands",
-      due: "2030-01-02T09:30",
+      dueDate: "2030-01-02",
+      dueTime: "09:30",
       recurrence: "weekly",
     });
     expect(result).toEqual({
@@ -142,7 +207,7 @@ describe("validateTaskDraft", () => {
         description: null,
         priority: "high",
         tags: ["home", "errands"],
-        due_at: fromLocalInputValue("2030-01-02T09:30"),
+        due_at: new Date(2030, 0, 2, 9, 30).toISOString(),
         recurrence: "weekly",
       },
     });

@@ -7,12 +7,15 @@ The Python services (backend, mcp-server, agent) and PostgreSQL come from the sh
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from todo_core.testing.processes import ServiceProcess, free_port
 
@@ -106,3 +109,87 @@ def frontend_url(start_frontend: Callable[[str], ServiceProcess], backend_server
 def screenshots_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# ---- every page is watched: a console error or an uncaught page error fails the test --------------
+
+AXE_JS = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
+DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 390, "height": 844}
+
+
+class ConsoleGuard:
+    """Collects console errors and page errors of the pages it watches; `allow` what a test provokes
+    on purpose (e.g. the browser's "Failed to load resource: ... 503" while the backend is down)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", lambda m: self._note(f"console.{m.type}: {m.text} ({m.location.get('url', '')})")
+                if m.type == "error" else None)  # fmt: skip
+        page.on("pageerror", lambda e: self._note(f"page error: {e}"))
+        return page
+
+    def _note(self, text: str) -> None:
+        self.problems.append(text)
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.problems if not any(a.search(p) for a in self.allowed)]
+
+
+@pytest.fixture
+def console_errors() -> ConsoleGuard:
+    return ConsoleGuard()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_console_errors(request: pytest.FixtureRequest, console_errors: ConsoleGuard) -> Iterator[None]:
+    if "page" in request.fixturenames:
+        console_errors.watch(request.getfixturevalue("page"))
+    yield
+    problems = console_errors.unexpected()
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def open_page(browser: Browser, console_errors: ConsoleGuard) -> Iterator[Callable[..., Page]]:
+    """A new page in its own context (viewport, time zone, ...), watched like `page`."""
+    contexts: list[BrowserContext] = []
+
+    def open_(viewport: dict[str, int] = DESKTOP, **context_args: Any) -> Page:
+        mobile = viewport["width"] < 600
+        context = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile, locale="en-US",
+                                      **context_args)  # fmt: skip
+        contexts.append(context)
+        return console_errors.watch(context.new_page())
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page: Page, context: str | None = None) -> list[dict[str, Any]]:
+    """axe-core (from the frontend's node_modules, nothing fetched) on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async (context) => (await axe.run(context ? document.querySelector(context) : document, "
+        "{resultTypes: ['violations']})).violations",
+        context,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+    ]
+
+
+@pytest.fixture(scope="session")
+def docs_screenshots() -> Path:
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return DOCS_SCREENSHOTS

@@ -28,7 +28,7 @@ from todo_core.testing.browser import (
 )
 from todo_core.testing.processes import LOOPBACK, ServiceProcess
 
-from .conftest import LOG_DIR
+from .conftest import LOG_DIR, ConsoleGuard
 
 pytestmark = pytest.mark.e2e
 
@@ -259,8 +259,10 @@ def test_backend_stopped_shows_a_clear_error(
     start_frontend: Callable[[str], ServiceProcess],
     service_env: dict[str, str],
     screenshots_dir: Path,
+    console_errors: ConsoleGuard,
 ) -> None:
     """This test's own backend, so stopping it does not disturb the session's services."""
+    console_errors.allow(r"Failed to load resource: .* status of 503")  # what this test provokes
     backend = ServiceProcess.python_module("backend-stopped", "backend", service_env, log_dir=LOG_DIR)
     assert backend.env["HOST"] == LOOPBACK
     backend.start()

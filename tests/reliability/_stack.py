@@ -7,9 +7,12 @@ Imported by the test modules through `sys.path` (tests run with `--import-mode=i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -21,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 
 from todo_core.migrate import migrate
 from todo_core.testing.accounts import Account, signup
@@ -61,6 +65,7 @@ class Stack:
             "OPENAI_API_KEY": "",
             "LOG_LEVEL": "INFO",
             "RELOAD": "false",
+            "AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",  # every client here is 127.0.0.1
         }
         mcp = ServiceProcess.python_module(f"rel-{self.name}-mcp", "mcp_server", common, log_dir=LOG_DIR)
         agent = ServiceProcess.python_module(
@@ -79,6 +84,7 @@ class Stack:
 
     def heal(self) -> None:
         """PostgreSQL up and every service running (started in parallel: imports dominate)."""
+        self.thaw_db()
         self.start_db()
         down = [svc for svc in self.services.values() if svc.process is None or svc.process.poll() is not None]
         for svc in down:
@@ -120,6 +126,26 @@ class Stack:
     def start_db(self) -> None:
         if self._pg is None:
             _url, self._pg = start_pgserver(self.data_dir)
+
+    # PostgreSQL frozen (SIGSTOP to the postmaster and every backend): connections stay open and
+    # the socket accepts, but nothing answers - how a hung disk or a network partition looks.
+    def _postgres_processes(self) -> list[psutil.Process]:
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return []
+        postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+        return [postmaster, *postmaster.children(recursive=True)]
+
+    def freeze_db(self) -> int:
+        processes = self._postgres_processes()
+        for process in processes:
+            os.kill(process.pid, signal.SIGSTOP)
+        return len(processes)
+
+    def thaw_db(self) -> None:
+        for process in self._postgres_processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGCONT)
 
     @property
     def backend(self) -> ServiceProcess:

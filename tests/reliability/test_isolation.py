@@ -136,6 +136,11 @@ def test_rest_matrix_no_cross_user_access(
     # Signing up with Alice's email (any case) does not take over her account.
     taken = client.post("/api/auth/signup", json={"email": alice.email.upper(), "password": "another-pass-1"})
     assert taken.status_code == 409
+    # Logging out ends the caller's own token only: Alice stays signed in.
+    assert client.post("/api/auth/logout", headers=bob.headers).status_code == 204
+    assert client.get("/api/auth/me", headers=bob.headers).status_code == 401
+    assert client.get("/api/auth/me", headers=alice.headers).json()["id"] == alice.id
+    covered.add("logout")
 
     assert covered == set(operations) - PUBLIC, set(operations) - PUBLIC - covered
     assert _snapshot(db, alice.id) == before
@@ -226,7 +231,7 @@ def _b64(data: dict[str, Any]) -> str:
 
 def bad_tokens(user: Account, secret: str) -> dict[str, str]:
     now = int(time.time())
-    claims = {"sub": user.id, "email": user.email, "iat": now, "exp": now + 3600}
+    claims = {"sub": user.id, "email": user.email, "iat": now, "exp": now + 3600, "jti": "bad-token-test"}
     header, payload, signature = user.token.split(".")
     forged_payload = _b64({**jwt.decode(user.token, options={"verify_signature": False}), "sub": "someone-else"})
     return {
@@ -239,6 +244,7 @@ def bad_tokens(user: Account, secret: str) -> dict[str, str]:
         "alg none, empty signature": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "alg HS512": jwt.encode(claims, secret, algorithm="HS512"),
         "no exp": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, secret, algorithm="HS256"),
+        "no jti": jwt.encode({k: v for k, v in claims.items() if k != "jti"}, secret, algorithm="HS256"),
         "no sub": jwt.encode({k: v for k, v in claims.items() if k != "sub"}, secret, algorithm="HS256"),
         "empty sub": jwt.encode({**claims, "sub": ""}, secret, algorithm="HS256"),
         "not yet valid": jwt.encode({**claims, "nbf": now + 3600}, secret, algorithm="HS256"),

@@ -100,6 +100,30 @@ async def caller_token(authorization: Annotated[str | None, Header()] = None) ->
 Token = Annotated[str, Depends(caller_token)]
 
 
+class TokenRevoked(Exception):
+    """The MCP server says the token was revoked (logout) or is no longer valid."""
+
+
+async def ensure_not_revoked(http: httpx2.AsyncClient, settings: Settings, token: str) -> None:
+    """Ask the MCP server whether `token` was revoked (logout): the agent has no database of its own.
+
+    Checked after the request is validated (a bad body stays a 422) and before the turn runs, so a
+    revoked token is refused even for a turn that calls no tool. The MCP server answers from memory
+    (todo_core.revocation): one cheap HTTP call per turn, no DB round trip. Only a definite 401
+    refuses the turn; when the MCP server cannot answer, the turn goes on, since every task the
+    token could reach is behind that same server, which checks the token again on each tool call.
+    """
+    try:
+        answer = await http.get(settings.mcp_token_check_url, headers={"Authorization": f"Bearer {token}"})
+    except httpx2.HTTPError as exc:
+        log.warning("token check skipped: MCP server unreachable", extra={"error": type(exc).__name__})
+        return
+    if answer.status_code == 401:
+        raise TokenRevoked(answer.json().get("detail", "not authenticated"))
+    if answer.status_code != 204:
+        log.warning("token check skipped", extra={"status": answer.status_code})
+
+
 async def settings_dependency() -> Settings:
     return get_settings()
 
@@ -154,6 +178,13 @@ def create_app() -> FastAPI:
 
         messages = [m.model_dump() for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
         state = request.app.state
+        try:
+            await ensure_not_revoked(state.http, settings, token)
+        except TokenRevoked as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None  # fmt: skip
         try:
             async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
                 result = await run_chat(messages, token, settings, state.provider, state.mcp)

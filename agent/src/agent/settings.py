@@ -55,11 +55,19 @@ class Settings(CommonSettings, AuthSettingsMixin):
     def model_name(self) -> str:
         return self.AGENT_MODEL if self.uses_openai else "local"
 
+    def _next_to_mcp(self, path: str) -> str:
+        parts = urlsplit(self.MCP_SERVER_URL)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path[: -len("/mcp")] + path, "", ""))
+
     @property
     def mcp_health_url(self) -> str:
         """The MCP server's liveness route, next to its `/mcp` endpoint."""
-        parts = urlsplit(self.MCP_SERVER_URL)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path[: -len("/mcp")] + "/health", "", ""))
+        return self._next_to_mcp("/health")
+
+    @property
+    def mcp_token_check_url(self) -> str:
+        """Where the agent asks whether a token was revoked (mcp_server.auth.token_check)."""
+        return self._next_to_mcp("/auth/check")
 
 
 @lru_cache(maxsize=1)

@@ -4,4 +4,5 @@ from backend.settings import get_settings
 from todo_core.server import serve
 
 if __name__ == "__main__":
-    serve("backend.main:app", get_settings())
+    settings = get_settings()
+    serve("backend.main:app", settings, forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS)

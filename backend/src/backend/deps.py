@@ -11,7 +11,7 @@ from fastapi import Depends, Header, HTTPException, Path, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.settings import Settings, get_settings
-from todo_core.auth import InvalidToken, bearer_token, decode_token
+from todo_core.auth import REVOKED_MESSAGE, InvalidToken, bearer_token, decode_token
 from todo_core.db import session_scope
 
 
@@ -39,6 +39,8 @@ class TokenUser:
     id: str
     email: str
     token: str
+    jti: str
+    expires_at: float
 
 
 def _unauthorized(reason: str) -> HTTPException:
@@ -53,13 +55,29 @@ async def settings_dependency() -> Settings:
     return get_settings()
 
 
-async def get_token_user(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> TokenUser:
+async def get_token_user(
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> TokenUser:
     try:
         token = bearer_token(authorization)
         claims = decode_token(token, get_settings().AUTH_SECRET.get_secret_value())
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
-    return TokenUser(id=claims["sub"], email=str(claims.get("email", "")), token=token)
+    state = request.app.state
+    if await state.revocations.is_revoked(claims["jti"], state.engine):
+        raise _unauthorized(REVOKED_MESSAGE)
+    return TokenUser(
+        id=claims["sub"],
+        email=str(claims.get("email", "")),
+        token=token,
+        jti=claims["jti"],
+        expires_at=float(claims["exp"]),
+    )
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address as uvicorn resolved it (X-Forwarded-For from FORWARDED_ALLOW_IPS proxies)."""
+    return request.client.host if request.client else None
 
 
 async def get_path_user(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account
 from todo_core.errors import DomainError, EmailTaken, NotFound
+from todo_core.ratelimit import RateLimited
 
 log = logging.getLogger("backend.errors")
 
@@ -23,6 +24,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EmailTaken)
     async def _conflict(_: Request, exc: EmailTaken) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

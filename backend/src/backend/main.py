@@ -15,6 +15,8 @@ from backend.settings import get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.logging import configure_logging
+from todo_core.ratelimit import AuthRateLimiter
+from todo_core.revocation import RevocationList
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -27,6 +29,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     app.state.engine = create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
+    app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
+    app.state.revocations.start()
+    per_account, per_address = settings.login_limits
+    app.state.limiters = {
+        action: AuthRateLimiter(app.state.session_factory, action, per_account, per_address)
+        for action in ("login", "sign-up")
+    }
     app.state.agent_client = httpx.AsyncClient(
         base_url=settings.AGENT_URL, timeout=httpx.Timeout(settings.AGENT_TIMEOUT_SECONDS, connect=3.0)
     )
@@ -34,6 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.agent_client.aclose()
+        await app.state.revocations.stop()
         await app.state.engine.dispose()
 
 

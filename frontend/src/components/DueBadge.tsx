@@ -8,12 +8,14 @@ const STYLES = {
   done: "border-slate-200 bg-slate-50 text-slate-500",
 } as const;
 
-const PREFIX = { overdue: "Overdue", "due-soon": "Due soon", upcoming: "Due", done: "Was due" } as const;
+const PREFIX = { overdue: "Overdue", "due-soon": "Due soon", upcoming: "Due" } as const;
 
 /** The due date, highlighted red when overdue and amber when due within a day. */
-export function DueBadge({ task, now }: { task: Pick<Task, "due_at" | "completed">; now?: Date }) {
+export function DueBadge({ task, now = new Date() }: { task: Pick<Task, "due_at" | "completed">; now?: Date }) {
   const state = dueState(task, now);
   if (state === "none" || !task.due_at) return null;
+  // A task done early was never "due" in the past: only a date already gone is "Was due".
+  const prefix = state === "done" ? (new Date(task.due_at) < now ? "Was due" : "Due") : PREFIX[state];
   return (
     <span
       data-testid="due-badge"
@@ -22,7 +24,7 @@ export function DueBadge({ task, now }: { task: Pick<Task, "due_at" | "completed
     >
       {state === "overdue" && <span aria-hidden="true">⚠</span>}
       <span className={state === "overdue" || state === "due-soon" ? "font-semibold" : undefined}>
-        {PREFIX[state]}
+        {prefix}
       </span>
       <time dateTime={task.due_at}>{formatDue(task.due_at)}</time>
     </span>

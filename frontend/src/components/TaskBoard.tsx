@@ -3,8 +3,17 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { apiFetch } from "@/lib/api-client";
 import { errorMessage } from "@/lib/errors";
-import { DEFAULT_FILTERS, MAX_LIMIT, PAGE_SIZE, buildTaskQuery, hasActiveFilters, type TaskFilters } from "@/lib/tasks";
+import {
+  MAX_LIMIT,
+  PAGE_SIZE,
+  buildTaskQuery,
+  filtersFromUrl,
+  hasActiveFilters,
+  writeFiltersToUrl,
+  type TaskFilters,
+} from "@/lib/tasks";
 import type { Task, TaskInput, TaskList } from "@/lib/types";
+import { replaceUrlQuery } from "@/lib/url";
 import { Alert } from "./Alert";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { TaskFiltersBar } from "./TaskFiltersBar";
@@ -15,10 +24,14 @@ const SEARCH_DEBOUNCE_MS = 300;
 
 type LoadState = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready" };
 
-/** The task list with its add form, filters and actions. Reloads whenever `version` changes. */
-export function TaskBoard({ version }: { version: number }) {
-  const [filters, setFilters] = useState<TaskFilters>(DEFAULT_FILTERS);
-  const [search, setSearch] = useState("");
+/**
+ * The task list with its add form, filters and actions. Reloads whenever `version` changes.
+ * Filters and sort live in the page URL (`initialQuery` is the URL's query at load), so a reload
+ * or a shared link shows the same list.
+ */
+export function TaskBoard({ version, initialQuery = "" }: { version: number; initialQuery?: string }) {
+  const [filters, setFilters] = useState<TaskFilters>(() => filtersFromUrl(new URLSearchParams(initialQuery)));
+  const [search, setSearch] = useState(filters.q);
   const [items, setItems] = useState<Task[]>([]);
   const [total, setTotal] = useState(0);
   const [limit, setLimit] = useState(PAGE_SIZE);
@@ -37,6 +50,12 @@ export function TaskBoard({ version }: { version: number }) {
   }, [search]);
 
   const reload = useCallback(() => setReloadKey((k) => k + 1), []);
+
+  // The search text goes into the URL as typed (the list query waits for the debounce), so a
+  // reload right after typing keeps it.
+  useEffect(() => {
+    replaceUrlQuery((params) => writeFiltersToUrl(params, { ...filters, q: search }));
+  }, [filters, search]);
 
   useEffect(() => {
     const controller = new AbortController();

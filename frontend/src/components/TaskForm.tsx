@@ -1,10 +1,25 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { errorMessage } from "@/lib/errors";
-import { EMPTY_DRAFT, validateTaskDraft, type DraftErrors, type TaskDraft } from "@/lib/tasks";
+import {
+  DATE_ONLY_DUE_TIME,
+  EMPTY_DRAFT,
+  TITLE_MAX,
+  browserTimeZone,
+  validateTaskDraft,
+  type DraftErrors,
+  type TaskDraft,
+} from "@/lib/tasks";
 import { PRIORITIES, RECURRENCES, type TaskInput } from "@/lib/types";
 import { Alert } from "./Alert";
+
+const noSubscription = () => () => {};
+
+/** The browser's time zone; null while rendering on the server (whose zone is not the user's). */
+function useTimeZone(): string | null {
+  return useSyncExternalStore(noSubscription, browserTimeZone, () => null);
+}
 
 /** Create or edit a task. `onSubmit` throws to show a server error; resolves when saved. */
 export function TaskForm({
@@ -23,6 +38,9 @@ export function TaskForm({
   const [errors, setErrors] = useState<DraftErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const dueDateInput = useRef<HTMLInputElement>(null);
+  const dueTimeInput = useRef<HTMLInputElement>(null);
+  const timeZone = useTimeZone();
   const editing = mode === "edit";
 
   function set<K extends keyof TaskDraft>(key: K, value: TaskDraft[K]) {
@@ -32,7 +50,12 @@ export function TaskForm({
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setFormError(null);
-    const result = validateTaskDraft(draft);
+    // A half-typed date or time has the value "" but is not empty: only the input itself knows.
+    const result = validateTaskDraft({
+      ...draft,
+      dueDateIncomplete: dueDateInput.current?.validity.badInput ?? false,
+      dueTimeIncomplete: dueTimeInput.current?.validity.badInput ?? false,
+    });
     if (!result.ok) {
       setErrors(result.errors);
       const first = Object.keys(result.errors)[0];
@@ -51,11 +74,12 @@ export function TaskForm({
     }
   }
 
-  function fieldProps(key: keyof TaskDraft) {
+  function fieldProps(key: keyof TaskDraft, hint?: string) {
+    const describedBy = [errors[key] ? `${id}-${key}-err` : "", hint ?? ""].filter(Boolean).join(" ");
     return {
       id: `${id}-${key}`,
       "aria-invalid": !!errors[key],
-      "aria-describedby": errors[key] ? `${id}-${key}-err` : undefined,
+      "aria-describedby": describedBy || undefined,
     };
   }
 
@@ -90,12 +114,16 @@ export function TaskForm({
             {...fieldProps("title")}
             className="field"
             value={draft.title}
-            maxLength={250}
             placeholder={editing ? undefined : "What needs doing?"}
             autoFocus={editing}
             onChange={(e) => set("title", e.target.value)}
           />
           {fieldError("title")}
+          {draft.title.trim().length > TITLE_MAX && !errors.title && (
+            <p className="mt-1 text-sm text-red-700">
+              {draft.title.trim().length} characters: the most a title can have is {TITLE_MAX}.
+            </p>
+          )}
         </div>
         <div className="sm:col-span-6">
           <label htmlFor={`${id}-description`} className="label">
@@ -110,7 +138,7 @@ export function TaskForm({
           />
           {fieldError("description")}
         </div>
-        <div className="sm:col-span-2">
+        <div className="sm:col-span-3">
           <label htmlFor={`${id}-priority`} className="label">
             Priority
           </label>
@@ -127,20 +155,7 @@ export function TaskForm({
             ))}
           </select>
         </div>
-        <div className="sm:col-span-2">
-          <label htmlFor={`${id}-due`} className="label">
-            Due date <span className="font-normal text-slate-500">(optional)</span>
-          </label>
-          <input
-            {...fieldProps("due")}
-            type="datetime-local"
-            className="field"
-            value={draft.due}
-            onChange={(e) => set("due", e.target.value)}
-          />
-          {fieldError("due")}
-        </div>
-        <div className="sm:col-span-2">
+        <div className="sm:col-span-3">
           <label htmlFor={`${id}-recurrence`} className="label">
             Repeats
           </label>
@@ -157,6 +172,43 @@ export function TaskForm({
             ))}
           </select>
         </div>
+        <fieldset className="grid grid-cols-2 gap-3 sm:col-span-6">
+          <legend className="sr-only">Due</legend>
+          <div>
+            <label htmlFor={`${id}-dueDate`} className="label">
+              Due date <span className="font-normal text-slate-500">(optional)</span>
+            </label>
+            <input
+              {...fieldProps("dueDate", `${id}-due-hint`)}
+              ref={dueDateInput}
+              type="date"
+              className="field"
+              value={draft.dueDate}
+              onChange={(e) => set("dueDate", e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${id}-dueTime`} className="label">
+              Time <span className="font-normal text-slate-500">(optional)</span>
+            </label>
+            <input
+              {...fieldProps("dueTime", `${id}-due-hint`)}
+              ref={dueTimeInput}
+              type="time"
+              className="field"
+              value={draft.dueTime}
+              onChange={(e) => set("dueTime", e.target.value)}
+            />
+          </div>
+          <div className="col-span-2">
+            {fieldError("dueDate")}
+            {fieldError("dueTime")}
+            <p id={`${id}-due-hint`} className="text-xs text-slate-600" data-testid="due-hint">
+              Without a time it is due at {DATE_ONLY_DUE_TIME}
+              {timeZone ? `, your time (${timeZone})` : ", your time"}.
+            </p>
+          </div>
+        </fieldset>
         <div className="sm:col-span-6">
           <label htmlFor={`${id}-tags`} className="label">
             Tags <span className="font-normal text-slate-500">(comma-separated)</span>

@@ -9,7 +9,14 @@ import { SESSION_COOKIE, sessionCookieOptions } from "@/server/session";
 export async function authenticate(request: Request, backendPath: string): Promise<NextResponse> {
   const body = await readJson(request);
   if (!body || typeof body !== "object") return jsonError(400, "Send the form as JSON.");
-  const upstream = await relay({ method: "POST", path: backendPath, body });
+  // Next.js sets X-Forwarded-For to the client's address (or keeps the one a proxy in front set);
+  // the backend counts failed logins per address from it (FORWARDED_ALLOW_IPS names this server).
+  const upstream = await relay({
+    method: "POST",
+    path: backendPath,
+    body,
+    forwardedFor: request.headers.get("x-forwarded-for"),
+  });
   if (!upstream.ok) return upstream;
 
   const data = (await upstream.json()) as { token?: unknown; user?: unknown };

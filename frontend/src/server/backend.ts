@@ -21,6 +21,8 @@ export interface BackendCall {
   body?: unknown;
   token?: string;
   timeoutMs?: number;
+  /** The browser's address chain (X-Forwarded-For), for the backend's per-address login limits. */
+  forwardedFor?: string | null;
 }
 
 export function jsonError(status: number, detail: string): NextResponse {
@@ -40,6 +42,7 @@ export async function relay(call: BackendCall): Promise<NextResponse> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (call.token) headers.Authorization = `Bearer ${call.token}`;
   if (call.body !== undefined) headers["Content-Type"] = "application/json";
+  if (call.forwardedFor) headers["X-Forwarded-For"] = call.forwardedFor;
 
   let upstream: Response;
   try {

@@ -18,13 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from mcp_server.auth import BearerAuth
+from mcp_server.auth import BearerAuth, token_check
 from mcp_server.settings import Settings, get_settings
 from mcp_server.tools import mcp
 from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.health import database_readiness
 from todo_core.logging import configure_logging
+from todo_core.revocation import RevocationList
 
 MCP_PATH = "/mcp"
 
@@ -69,10 +70,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings)
         app.state.session_factory = create_session_factory(app.state.engine)
+        app.state.auth_secret = secret
+        app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
+        app.state.revocations.start()
         try:
             async with session_manager.run():
                 yield
         finally:
+            await app.state.revocations.stop()
             await app.state.engine.dispose()
 
     secret = settings.AUTH_SECRET.get_secret_value()
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/health/ready", health_ready, methods=["GET"]),
+            Route("/auth/check", token_check, methods=["GET"]),
             # Size limit first: an oversized body is refused before it is read, parsed or authenticated.
             Route(MCP_PATH, BodySizeLimit(BearerAuth(mcp_endpoint, secret), settings.MAX_BODY_BYTES)),
         ],

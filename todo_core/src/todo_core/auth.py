@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 ALGORITHM = "HS256"
+JTI_MAX = 64  # the revoked_tokens.jti column
 _hasher = PasswordHasher()
 
 
@@ -27,7 +29,10 @@ def _dummy_hash() -> str:
 
 
 class InvalidToken(Exception):
-    """The token is missing, malformed, expired, or not signed with our secret."""
+    """The token is missing, malformed, expired, revoked, or not signed with our secret."""
+
+
+REVOKED_MESSAGE = "token has been revoked (logged out); sign in again"
 
 
 def hash_password(password: str) -> str:
@@ -43,7 +48,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def issue_token(user_id: str, email: str, secret: str, ttl_seconds: int) -> str:
     now = int(time.time())
-    claims = {"sub": user_id, "email": email, "iat": now, "exp": now + ttl_seconds}
+    # `jti` names this one token, so logout can revoke it without touching the user's other sessions.
+    claims = {"sub": user_id, "email": email, "iat": now, "exp": now + ttl_seconds, "jti": secrets.token_hex(16)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -62,11 +68,13 @@ def decode_token(token: str, secret: str) -> Mapping[str, Any]:
 @functools.lru_cache(maxsize=1024)
 def _verified_claims(token: str, secret: str) -> Mapping[str, Any]:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat", "jti"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise InvalidToken("token has no subject")
+    if not isinstance(claims.get("jti"), str) or not 1 <= len(claims["jti"]) <= JTI_MAX:
+        raise InvalidToken("token has no valid id (jti)")
     return MappingProxyType(claims)
 
 

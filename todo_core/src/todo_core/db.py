@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -23,6 +26,12 @@ def normalize_database_url(url: str) -> str:
     if parts.scheme not in _ACCEPTED_SCHEMES:
         raise ValueError(f"DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r})")
     return urlunsplit((_ASYNC_SCHEME, *parts[1:]))
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The URL as asyncpg itself takes it (plain postgresql:// scheme), for raw connections."""
+    parts = urlsplit(normalize_database_url(url))
+    return urlunsplit(("postgresql", *parts[1:]))
 
 
 # SQLSTATE classes that mean "the server cannot serve us now", not "the request was wrong":
@@ -70,18 +79,79 @@ def is_missing_account(exc: BaseException) -> bool:
     return "23503" in _sqlstates(exc)
 
 
+# After the database failed to answer (a connect or a statement that timed out), new connects fail
+# at once for this long instead of each waiting DB_CONNECT_TIMEOUT again: requests queued behind
+# the pool then get their 503 promptly, and the next connect after it tries the server again.
+UNRESPONSIVE_COOLDOWN_SECONDS = 1.0
+
+
+class DatabaseUnresponsive(ConnectionError):
+    """PostgreSQL did not answer a moment ago; the connect is refused without trying."""
+
+
+class _Unresponsive:
+    """When the database last failed to answer, shared by the engine's connects and statements."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    def trip(self) -> None:
+        self.until = time.monotonic() + UNRESPONSIVE_COOLDOWN_SECONDS
+
+    def check(self) -> None:
+        if time.monotonic() < self.until:
+            raise DatabaseUnresponsive("database did not answer moments ago")
+
+
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
+    """The service's engine, every wait on the database bounded (see docs/reliability.md):
+
+    - pool checkout: DB_POOL_TIMEOUT;
+    - connect (TCP, TLS, authentication): DB_CONNECT_TIMEOUT, and no wait at all for a moment
+      after the database failed to answer;
+    - a statement: the server cancels it at DB_STATEMENT_TIMEOUT_MS; a server that cannot (frozen,
+      partitioned) is given up on by the client half a second later, and that connection and
+      the rest of the pool are discarded (they are on the same silent server) rather than
+      rolled back, which would wait again.
+    """
+    unresponsive = _Unresponsive()
+    dsn = asyncpg_dsn(settings.DATABASE_URL)
+    statement_timeout = settings.DB_STATEMENT_TIMEOUT_MS / 1000
+
+    async def connect() -> asyncpg.Connection:
+        unresponsive.check()
+        try:
+            return await asyncpg.connect(
+                dsn,
+                timeout=settings.DB_CONNECT_TIMEOUT,
+                command_timeout=statement_timeout + 0.5,
+                server_settings={"statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS)},
+            )
+        except (TimeoutError, OSError):
+            unresponsive.trip()
+            raise
+
     engine = create_async_engine(
         normalize_database_url(settings.DATABASE_URL),
         pool_size=settings.DB_POOL_SIZE,
         max_overflow=settings.DB_MAX_OVERFLOW,
         pool_timeout=settings.DB_POOL_TIMEOUT,
-        connect_args={
-            "timeout": settings.DB_CONNECT_TIMEOUT,
-            "command_timeout": settings.DB_STATEMENT_TIMEOUT_MS / 1000 + 1,
-            "server_settings": {"statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS)},
-        },
+        async_creator=connect,
     )
+
+    def on_error(context: ExceptionContext) -> None:
+        # asyncpg's client-side command timeout: the server did not even enforce its own
+        # statement_timeout, so it is not answering at all.
+        if isinstance(context.original_exception, TimeoutError):
+            context.is_disconnect = True
+            unresponsive.trip()
+            # Close it here without a goodbye: SQLAlchemy's invalidation would first try a graceful
+            # close, which waits up to 2 s more for the silent server.
+            raw = context.connection.connection.driver_connection if context.connection is not None else None
+            if raw is not None:
+                raw.terminate()
+
+    event.listen(engine.sync_engine, "handle_error", on_error)
     event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     return engine
 

@@ -5,7 +5,7 @@ Both the REST API and the MCP tools validate through these models, so a rule liv
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -67,13 +67,28 @@ DUE_AT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
 DUE_AT_MAX = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+# A due date given without a time of day means this time, in the user's own time zone: what the
+# web form fills in (and what the assistant uses for "due Friday"). Noon, not midnight, so the
+# task stays on the same calendar day wherever it is shown.
+DATE_ONLY_DUE_TIME = "12:00"
+_FIRST_DAY, _LAST_DAY = DUE_AT_MIN.date().isoformat(), (DUE_AT_MAX.date() - timedelta(days=1)).isoformat()
+
+
 def _in_range(value: datetime | None) -> datetime | None:
     if value is not None and not DUE_AT_MIN <= value < DUE_AT_MAX:
-        raise ValueError("must be between 1900-01-01 and 9998-12-31 (UTC)")
+        raise ValueError(f"must be between {_FIRST_DAY} and {_LAST_DAY} (UTC)")
     return value
 
 
-DueAt = Annotated[datetime | None, AfterValidator(_aware), AfterValidator(_in_range)]
+DueAt = Annotated[
+    datetime | None,
+    AfterValidator(_aware),
+    AfterValidator(_in_range),
+    # Published in the OpenAPI schema: the web form takes its date limits and default time from here.
+    Field(
+        json_schema_extra={"x-first-day": _FIRST_DAY, "x-last-day": _LAST_DAY, "x-date-only-time": DATE_ONLY_DUE_TIME}
+    ),
+]
 TaskId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 

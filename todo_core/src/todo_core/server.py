@@ -16,8 +16,14 @@ from todo_core.settings import CommonSettings
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
-def serve(app_path: str, settings: CommonSettings, preload: tuple[str, ...] = ()) -> None:
-    """Serve `module:app`; `preload` names modules the app would import lazily at startup anyway."""
+def serve(
+    app_path: str, settings: CommonSettings, preload: tuple[str, ...] = (), forwarded_allow_ips: str | None = None
+) -> None:
+    """Serve `module:app`; `preload` names modules the app would import lazily at startup anyway.
+
+    `forwarded_allow_ips`: proxies trusted to name the client in X-Forwarded-For (the backend's
+    brute-force limits count per client address); None trusts no proxy headers at all.
+    """
     if not settings.RELOAD:  # with reload, uvicorn imports the app in a worker process instead
         import_frozen([app_path.partition(":")[0], *preload])
     uvicorn.run(
@@ -28,7 +34,8 @@ def serve(app_path: str, settings: CommonSettings, preload: tuple[str, ...] = ()
         reload_dirs=source_dirs(app_path) if settings.RELOAD else None,
         log_config=logging_config(settings.LOG_LEVEL),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        proxy_headers=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
         ws="none",  # no service speaks WebSocket; "auto" imports a WebSocket implementation
     )

@@ -10,3 +10,11 @@ USER_ROUTE: Responses = {**UNAUTHORIZED, 403: {"description": "user_id is not th
 
 def not_found(what: str) -> Responses:
     return {404: {"description": f"No such {what} for this user"}}
+
+
+RATE_LIMITED: Responses = {
+    429: {
+        "description": "Too many attempts for this account or from this address; retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"description": "Seconds until the limit resets", "schema": {"type": "integer"}}},
+    }
+}

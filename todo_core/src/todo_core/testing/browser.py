@@ -31,9 +31,14 @@ def unique_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def local_input(when: datetime) -> str:
-    """The value a datetime-local input takes (browser and test share the machine's time zone)."""
-    return when.strftime("%Y-%m-%dT%H:%M")
+def local_date(when: datetime) -> str:
+    """The value a date input takes (browser and test share the machine's time zone)."""
+    return when.strftime("%Y-%m-%d")
+
+
+def local_time(when: datetime) -> str:
+    """The value a time input takes."""
+    return when.strftime("%H:%M")
 
 
 def sign_up(page: Page, base_url: str, email: str, name: str = "E2E User") -> None:
@@ -76,7 +81,8 @@ def add_task(page: Page, title: str, priority: str, tags: str, due: datetime) ->
     form.get_by_label("Title").fill(title)
     form.get_by_label("Priority").select_option(priority)
     form.get_by_label("Tags").fill(tags)
-    form.get_by_label("Due date").fill(local_input(due))
+    form.get_by_label("Due date").fill(local_date(due))
+    form.get_by_label("Time").fill(local_time(due))
     form.get_by_role("button", name="Add task").click()
     expect(task_item(page, title)).to_be_visible()
     expect(form.get_by_label("Title")).to_have_value("")

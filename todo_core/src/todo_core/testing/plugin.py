@@ -64,6 +64,9 @@ def service_env(database_url: str, auth_secret: str, service_ports: dict[str, in
         "OPENAI_API_KEY": "",
         "LOG_LEVEL": "INFO",
         "RELOAD": "false",
+        # Every test client is 127.0.0.1, and the suite signs up hundreds of accounts: the
+        # per-address brute-force limit would soon refuse them all. Its own tests set their own.
+        "AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",
     }
 
 

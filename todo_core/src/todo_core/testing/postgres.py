@@ -20,12 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from todo_core.db import normalize_database_url
+from todo_core.db import asyncpg_dsn, normalize_database_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[4]
-TABLES = ("messages", "conversations", "tasks", "users")
+TABLES = ("messages", "conversations", "tasks", "users", "revoked_tokens", "auth_attempts")
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -41,12 +41,6 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 def with_database(url: str, database: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
-
-
-def asyncpg_dsn(url: str) -> str:
-    """asyncpg wants a plain postgresql:// scheme."""
-    parts = urlsplit(normalize_database_url(url))
-    return urlunsplit(("postgresql", *parts[1:]))
 
 
 def start_pgserver(data_dir: Path) -> tuple[str, object]:

@@ -1,11 +1,22 @@
 import { NextResponse } from "next/server";
-import { SESSION_COOKIE } from "@/server/session";
+import { relay } from "@/server/backend";
+import { SESSION_COOKIE, getSession } from "@/server/session";
 
 export const dynamic = "force-dynamic";
 
-/** Logging out only forgets the token here; JWTs are stateless on the backend. */
-export function POST() {
-  const response = new NextResponse(null, { status: 204 });
+/**
+ * Ends the session on the backend (the token is revoked there, for every service) and forgets
+ * the cookie here. The cookie goes even when the backend cannot be reached; the answer then says
+ * so (503), because the token itself is still valid until it expires.
+ */
+export async function POST() {
+  const session = await getSession();
+  let response: NextResponse = new NextResponse(null, { status: 204 });
+  if (session) {
+    const upstream = await relay({ method: "POST", path: "/api/auth/logout", token: session.token });
+    // 401: already revoked or expired, which is what logging out wants anyway.
+    if (!upstream.ok && upstream.status !== 401) response = upstream;
+  }
   response.cookies.delete(SESSION_COOKIE);
   return response;
 }
