@@ -14,4 +14,5 @@ writableDirs: []
 config:
   {{- include "common.pythonConfig" (dict "ctx" . "service" "backend") | nindent 2 }}
   AGENT_URL: {{ include "common.serviceUrl" (dict "ctx" . "service" "agent") | quote }}
+  FORWARDED_ALLOW_IPS: {{ .Values.config.forwardedAllowIps | quote }}
 {{- end -}}
