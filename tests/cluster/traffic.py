@@ -40,9 +40,9 @@ def call(method, path, body=None, token=None, timeout=10, base=BACKEND):
 
 
 def sign_up():
-    email = f"traffic-{uuid.uuid4().hex[:10]}@example.com"
+    account = {"email": f"traffic-{uuid.uuid4().hex[:10]}@example.com", "password": uuid.uuid4().hex}
     for _ in range(60):  # the stack may still be settling when the pod starts
-        status, body = call("POST", "/api/auth/signup", {"email": email, "password": "traffic-password-1"})
+        status, body = call("POST", "/api/auth/signup", account)
         if status == 201:
             return body["token"], body["user"]["id"]
         time.sleep(1)
