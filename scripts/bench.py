@@ -5,6 +5,7 @@ and writes it, with the machine it ran on, into docs/benchmarks.md (and the raw 
 
     scripts/bench.py                 # the full run (about 5 minutes)
     scripts/bench.py --tiny          # seconds per scenario: proves the harness works (tests/bench)
+    scripts/bench.py --chat 40       # only the chat latency (time to first text, whole turn), 40 turns
 """
 
 from __future__ import annotations
@@ -33,16 +34,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="1 s per scenario, low concurrency, one startup")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown to update")
     parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "bench.json", help="raw numbers")
+    parser.add_argument("--chat", type=int, metavar="TURNS", help="only the chat latency, over TURNS turns")
     parser.add_argument("--postgres-url", help="use this PostgreSQL server (a fresh database is made on it)")
     args = parser.parse_args(argv)
     _stop_on_sigterm()
 
+    if args.chat:
+        latency = run.chat_only(args.chat, postgres_url=args.postgres_url)
+        print()
+        print(report.chat_latency(latency, commit=True))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.with_name("bench-chat.json").write_text(json.dumps(latency, indent=2) + "\n")
+        return 0
     results = run.main(run.TINY if args.tiny else run.FULL, postgres_url=args.postgres_url)
     results["ratios"] = report.ratios(results)
     print()
     print(report.machine(results))
     print()
     print(report.table(results))
+    if results.get("chat_latency"):
+        print()
+        print(report.chat_latency(results["chat_latency"]))
     report.write(args.output, results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -85,6 +85,24 @@ def test_bad_requests_are_422_naming_the_field(client: TestClient, body: dict[st
     assert field in [str(part) for error in response.json()["detail"] for part in error["loc"]]
 
 
+@pytest.mark.parametrize("text", ["\x1e", "\x1c\x1d\x1f", "\u200b", " \x1e ", "\u00a0", "\t\n", "\u2028 \u3000"])
+def test_the_agent_takes_every_message_the_backend_takes(client: TestClient, text: str) -> None:
+    """One rule for an empty message: a message the backend stored must not be refused by the agent
+    (that was a 503 for the user; the fuzzer found "\x1e")."""
+    from pydantic import ValidationError
+
+    from todo_core.schemas import ChatIn
+
+    try:
+        ChatIn(message=text)
+    except ValidationError:
+        backend_takes = False
+    else:
+        backend_takes = True
+    status = client.post("/v1/chat", json=chat(text), headers=auth()).status_code
+    assert (status != 422) == backend_takes, (repr(text), status)
+
+
 def test_a_message_of_exactly_10000_characters_is_accepted(client: TestClient) -> None:
     response = client.post("/v1/chat", json=chat("x" * 10_000), headers=auth())
     assert response.status_code == 503  # valid; it only fails because the MCP server is down

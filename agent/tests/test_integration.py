@@ -9,21 +9,24 @@ runs through MCP.
 from __future__ import annotations
 
 import json
-import socket
-import threading
+import re
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request
 
 from todo_core.testing.accounts import Account, signup
-from todo_core.testing.processes import ServiceProcess, free_port
+from todo_core.testing.fake_openai import FakeChatCompletions
+from todo_core.testing.plugin import LOG_DIR
+from todo_core.testing.processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @pytest.fixture
@@ -121,6 +124,35 @@ def test_multi_turn_conversation(backend: httpx.Client, agent: httpx.Client) -> 
     assert (milk["title"], milk["priority"], milk["completed"]) == ("Buy milk", "high", True)
 
 
+def stream_events(client: httpx.Client, account: Account, text: str) -> list[tuple[str, dict[str, Any], float]]:
+    """A streamed turn's events, each with the seconds after the request it arrived."""
+    events: list[tuple[str, dict[str, Any], float]] = []
+    body = {"messages": [{"role": "user", "content": text}]}
+    started, name = time.perf_counter(), ""
+    with client.stream("POST", "/v1/chat/stream", headers=account.headers, json=body) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line[5:]), time.perf_counter() - started))
+    return events
+
+
+def test_a_streamed_turn_ends_with_done_and_nothing_after(backend: httpx.Client, agent: httpx.Client) -> None:
+    erin = signup(backend)
+    events = stream_events(agent, erin, "add two tasks: call the plumber and renew the passport")
+    names = [e[0] for e in events]
+    # the SDK announces every call of a model response, then reports each result as it comes
+    assert names[:4] == ["tool_call", "tool_call", "tool_result", "tool_result"], names
+    assert set(names[4:-1]) == {"text"} and names[-1] == "done", names  # no `error` after the end
+    done = events[-1][1]
+    assert "".join(e[1]["delta"] for e in events if e[0] == "text") == done["response"]
+    assert [c["result"]["title"] for c in done["tool_calls"]] == ["Call the plumber", "Renew the passport"]
+    assert [t["title"] for t in tasks(backend, erin)] == ["Call the plumber", "Renew the passport"]
+
+
 def test_a_user_never_reaches_another_users_tasks(backend: httpx.Client, agent: httpx.Client) -> None:
     alice, mallory = signup(backend), signup(backend)
     task_id = Chat(agent, alice).say("add alice's secret plan")["tool_calls"][0]["result"]["task_id"]
@@ -135,84 +167,24 @@ def test_a_user_never_reaches_another_users_tasks(backend: httpx.Client, agent: 
 # ---------------------------------------------------------------- the OpenAI path, with a FAKE LLM
 
 
-class FakeChatCompletions:
-    """A FAKE OpenAI-compatible Chat Completions server: first a tool call, then text."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.app = FastAPI()
-        self.app.post("/v1/chat/completions")(self.complete)
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    async def complete(self, request: Request) -> dict[str, Any]:
-        body = await request.json()
-        self.requests.append(body)
-        tool_messages = [m for m in body["messages"] if m["role"] == "tool"]
-        if not tool_messages:
-            message: dict[str, Any] = {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": "call_fake_1",
-                        "type": "function",
-                        "function": {
-                            "name": "add_task",
-                            "arguments": json.dumps({"title": "Buy oat milk", "priority": "high"}),
-                        },
-                    }
-                ],
-            }
-            finish = "tool_calls"
-        else:
-            content = tool_messages[-1]["content"]
-            text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
-            result = json.loads(text)
-            message = {"role": "assistant", "content": f"Done: added '{result['title']}' (task {result['task_id']})."}
-            finish = "stop"
-        return {
-            "id": f"chatcmpl-fake-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }  # fmt: skip
-
-    def __enter__(self) -> FakeChatCompletions:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.05)
-        raise TimeoutError("fake chat completions server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 def test_openai_path_with_a_fake_llm_runs_the_tool_through_mcp(
     backend: httpx.Client, service_env: dict[str, str], mcp_server_process: ServiceProcess
 ) -> None:
     carol = signup(backend)
     with FakeChatCompletions() as fake:
-        env = {**service_env, "OPENAI_API_KEY": "sk-fake-key", "OPENAI_BASE_URL": fake.base_url,
-               "AGENT_MODEL": "fake-model", "OPENAI_MAX_RETRIES": "0"}  # fmt: skip
-        agent_process = ServiceProcess.python_module("agent-openai", "agent", env)
+        env = {**service_env, **fake.agent_env}
+        agent_process = ServiceProcess.python_module("agent-openai", "agent", env, log_dir=LOG_DIR)
         agent_process.start()
         try:
             with httpx.Client(base_url=agent_process.url, timeout=60) as client:
+                before = datetime.now(TOKYO)
                 response = client.post(
                     "/v1/chat",
                     headers=carol.headers,
-                    json={"messages": [{"role": "user", "content": "I need oat milk, it's urgent"}]},
-                )
+                    json={"messages": [{"role": "user", "content": "I need oat milk, it's urgent"}],
+                          "timezone": "Asia/Tokyo"},
+                )  # fmt: skip
+                after = datetime.now(TOKYO)
         finally:
             agent_process.stop()
     assert response.status_code == 200, response.text
@@ -228,3 +200,42 @@ def test_openai_path_with_a_fake_llm_runs_the_tool_through_mcp(
     assert {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"} <= {
         tool["function"]["name"] for tool in fake.requests[0]["tools"]
     }
+    # ...and the user's zone with their local date and time in the instructions, to read "tomorrow at 9am" in
+    system = fake.requests[0]["messages"][0]
+    assert system["role"] == "system" and "Asia/Tokyo" in system["content"] and "UTC+09:00" in system["content"]
+    assert any(f"{now:%A %Y-%m-%d}" in system["content"] for now in (before, after)), system["content"]
+
+
+def test_openai_path_streams_the_fake_llms_text_as_it_is_written(
+    backend: httpx.Client, service_env: dict[str, str], mcp_server_process: ServiceProcess
+) -> None:
+    """The SDK's streamed run over the real `OpenAIChatCompletionsModel` against a FAKE streaming
+    Chat Completions server: the tool runs through MCP, then the reply's pieces leave the agent as
+    the fake writes them (0.2 s apart), not all at once at the end."""
+    dora = signup(backend)
+    with FakeChatCompletions(text_delay=0.2) as fake:
+        env = {**service_env, **fake.agent_env}
+        agent_process = ServiceProcess.python_module("agent-openai-stream", "agent", env, log_dir=LOG_DIR)
+        agent_process.start()
+        try:
+            with httpx.Client(base_url=agent_process.url, timeout=60) as client:
+                events = stream_events(client, dora, "I need oat milk, it's urgent")
+        finally:
+            agent_process.stop()
+
+    names = [e[0] for e in events]
+    assert names[:2] == ["tool_call", "tool_result"] and names[-1] == "done", names
+    assert set(names[2:-1]) == {"text"}, names
+    done = events[-1][1]
+    [call] = done["tool_calls"]
+    task_id = call["result"]["task_id"]
+    assert call["name"] == "add_task" and call["arguments"] == {"title": "Buy oat milk", "priority": "high"}
+    assert done["response"] == f"Done: added 'Buy oat milk' (task {task_id})."
+    assert "".join(e[1]["delta"] for e in events if e[0] == "text") == done["response"]
+    texts = [t for name, _, t in events if name == "text"]
+    assert len(texts) == len(re.findall(r"\S+\s*", done["response"])) == 7, "one event per piece the fake sent"
+    # seven pieces 0.2 s apart: relayed as they come, they spread over more than a second
+    assert texts[-1] - texts[0] > 0.6, f"the pieces arrived together ({texts[-1] - texts[0]:.2f} s apart): buffered"
+    [task] = tasks(backend, dora)
+    assert (task["id"], task["title"], task["priority"]) == (task_id, "Buy oat milk", "high")
+    assert [r.get("stream") for r in fake.requests] == [True, True], "both model calls were streamed"

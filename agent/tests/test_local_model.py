@@ -219,8 +219,10 @@ def test_read_items_understands_mcp_output_shapes() -> None:
             {"type": "input_text", "text": '{"id": 5, "title": "Eggs"}'}]},
     ]  # fmt: skip
     history, steps = read_items(items)
-    assert [t.role for t in history] == ["user", "tool", "assistant", "user"]
-    assert history[1].result == {"task_id": 4, "status": "created", "title": "Milk"}
+    assert [t.role for t in history] == ["user", "assistant", "user"]
+    assert [(c.name, c.result) for c in history[1].calls] == [
+        ("add_task", {"task_id": 4, "status": "created", "title": "Milk"})
+    ]
     assert history[-1].text == "show my tasks"
     assert len(steps) == 1 and steps[0].name == "list_tasks"
     assert steps[0].result == [{"id": 4, "title": "Milk"}, {"id": 5, "title": "Eggs"}]

@@ -30,10 +30,16 @@ class Recording(httpx2.AsyncHTTPTransport):
     def __init__(self) -> None:
         super().__init__()
         self.seen: list[tuple[str, str]] = []  # (Mcp-Method, Authorization)
+        self.in_flight = self.most_in_flight = 0  # requests sent and not yet answered
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.seen.append((request.headers.get("mcp-method", ""), request.headers.get("authorization", "")))
-        return await super().handle_async_request(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await super().handle_async_request(request)
+        finally:
+            self.in_flight -= 1
 
 
 @pytest.fixture
@@ -88,6 +94,42 @@ async def test_the_catalogue_is_fetched_again_when_it_expires(
         await run_chat(say(text), carol.token, settings, provider, mcp)
     await pool.aclose()
     assert [method for method, _ in pool.seen] == ["server/discover", "tools/list", "tools/call"] * 2
+
+
+async def test_concurrent_tool_calls_of_one_turn_share_its_one_session(
+    backend: httpx.Client, service_env: dict[str, str], mcp_url: str
+) -> None:
+    """With the catalogue known, a turn's session is opened by its first call; calls made at the same
+    time must wait for that session, not close it half-open (that left the first call waiting forever)."""
+    erin = signup(backend)
+    settings = settings_for(service_env, mcp_url)
+    pool = Recording()
+    mcp, provider = TodoMCP(settings, pool), build_provider(settings)
+    await run_chat(say("add warm up"), erin.token, settings, provider, mcp)  # the catalogue, once
+    pool.seen.clear()
+    async with asyncio.timeout(20), mcp.turn(erin.token):  # three calls take well under a second
+        results = await asyncio.gather(*(mcp.call_tool("add_task", {"title": t}) for t in ("one", "two", "three")))
+    await pool.aclose()
+    assert [r.is_error for r in results] == [False] * 3, results
+    assert [method for method, _ in pool.seen] == ["tools/call"] * 3, "one session, no second handshake"
+    assert pool.most_in_flight > 1, "the three calls were meant to overlap"
+    assert titles(backend, erin) == {"Warm up", "one", "two", "three"}
+
+
+async def test_a_turns_tool_calls_run_one_after_another_in_the_order_asked(
+    backend: httpx.Client, service_env: dict[str, str], mcp_url: str
+) -> None:
+    frank = signup(backend)
+    settings = settings_for(service_env, mcp_url)
+    pool = Recording()
+    mcp, provider = TodoMCP(settings, pool), build_provider(settings)
+    result = await run_chat(say("add three tasks: wash car, pay rent, book flights"), frank.token, settings,
+                            provider, mcp)  # fmt: skip
+    await pool.aclose()
+    assert [c["arguments"]["title"] for c in result.tool_calls] == ["Wash car", "Pay rent", "Book flights"]
+    ids = [c["result"]["task_id"] for c in result.tool_calls]
+    assert ids == sorted(ids), "ids in the order the user listed the tasks"
+    assert pool.most_in_flight == 1, "each call waited for the one before it"
 
 
 async def test_concurrent_turns_of_different_users_each_carry_their_own_token(

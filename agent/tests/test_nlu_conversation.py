@@ -136,12 +136,8 @@ def test_it_refers_to_the_task_of_the_last_reply() -> None:
 
 
 def test_it_can_come_from_a_tool_result_in_the_history() -> None:
-    history = [
-        Turn("user", "add buy milk"),
-        Turn("tool", result={"task_id": 12, "status": "created", "title": "Buy milk"}),
-        Turn("assistant", "Done!"),
-        Turn("user", "delete it"),
-    ]
+    created = Step("add_task", {"title": "Buy milk"}, {"task_id": 12, "status": "created", "title": "Buy milk"})
+    history = [Turn("user", "add buy milk"), Turn("assistant", "Done!", (created,)), Turn("user", "delete it")]
     assert next_move(history, [], NOW).calls == [ToolCall("delete_task", {"task_id": 12})]
 
 
@@ -189,7 +185,8 @@ def test_add_without_title_asks_and_uses_the_answer() -> None:
 
 
 def test_greetings_help_and_unknown_make_no_tool_call() -> None:
-    for text, start in [("hello", "Hi!"), ("help", "I manage your todo list"), ("what's the weather?", "Sorry")]:
+    for text, start in [("hello", "Hi!"), ("help", "I manage your todo list"), ("what's the weather?", "I can't"),
+                        ("zzz qqq", "Sorry")]:  # fmt: skip
         move = next_move(user(text), [], NOW)
         assert not move.calls
         assert move.reply is not None and move.reply.startswith(start)
@@ -197,5 +194,11 @@ def test_greetings_help_and_unknown_make_no_tool_call() -> None:
 
 def test_other_tool_errors_are_reported() -> None:
     history = user("add buy milk")
-    steps = [Step("add_task", {"title": "Buy milk"}, "Error executing tool add_task: title too long")]
-    assert next_move(history, steps, NOW).reply == "Sorry, I couldn't add that task: title too long."
+    steps = [Step("add_task", {"title": "Buy milk"}, "Error executing tool add_task: The title is too long.")]
+    assert next_move(history, steps, NOW).reply == "Sorry, I couldn't add that task. The title is too long."
+    # Text that still reads like a library's (an older MCP server) is not shown.
+    raw = "Error executing tool add_task: 1 validation error for add_taskArguments\ntitle\n  String should have..."
+    steps = [Step("add_task", {"title": "Buy milk"}, raw)]
+    assert (
+        next_move(history, steps, NOW).reply == "Sorry, I couldn't add that task: the task service refused the request."
+    )

@@ -31,7 +31,7 @@ def test_operation_ids_are_the_route_names(schema: dict[str, Any]) -> None:
     assert ids == {
         "health", "health_ready", "signup", "login", "logout", "me",
         "list_tasks", "create_task", "get_task", "update_task", "delete_task", "toggle_task_complete",
-        "chat", "list_conversations", "list_messages",
+        "chat", "chat_stream", "list_conversations", "list_messages",
     }  # fmt: skip
 
 
@@ -66,3 +66,16 @@ def test_form_limits_come_from_the_rules(schema: dict[str, Any]) -> None:
     assert f"export const TITLE_MAX = {TITLE_MAX};" in limits
     assert f'export const DATE_ONLY_DUE_TIME = "{DATE_ONLY_DUE_TIME}";' in limits
     assert 'export const DUE_FIRST_DAY = "1900-01-01";' in limits
+
+
+def test_the_chat_limit_is_one_number_in_the_api_the_frontend_and_the_docs(schema: dict[str, Any]) -> None:
+    """The chat input's limit comes from the API schema (api-limits.ts); the docs say the same number."""
+    from todo_core.limits import MESSAGE_MAX
+
+    assert schema["components"]["schemas"]["ChatIn"]["properties"]["message"]["maxLength"] == MESSAGE_MAX
+    limits = (REPO / "frontend/src/lib/api-limits.ts").read_text()
+    assert f"export const MESSAGE_MAX = {MESSAGE_MAX};" in limits
+    panel = (REPO / "frontend/src/components/ChatPanel.tsx").read_text()
+    assert 'import { MESSAGE_MAX } from "@/lib/api-limits"' in panel and "MESSAGE_MAX = " not in panel
+    for doc in ("README.md", "docs/architecture.md"):
+        assert f"{MESSAGE_MAX:,} characters" in (REPO / doc).read_text(), doc

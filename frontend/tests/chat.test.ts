@@ -10,7 +10,7 @@ describe("describeToolCall", () => {
         arguments: { title: "Call the plumber" },
         result: { task_id: 7, status: "created", title: "Call the plumber" },
       }),
-    ).toEqual({ name: "add_task", label: "Added task", detail: "#7 Call the plumber", failed: false });
+    ).toEqual({ name: "add_task", label: "Added task", detail: "#7 Call the plumber", failed: false, running: false });
   });
 
   it("unwraps JSON strings and MCP text content blocks", () => {
@@ -40,6 +40,7 @@ describe("describeToolCall", () => {
       label: "snooze task",
       detail: "#4",
       failed: false,
+      running: false,
     });
   });
 });
@@ -68,5 +69,15 @@ describe("toDisplayMessages", () => {
       ["assistant", "Added milk", ["add_task"]],
       ["assistant", "Done", ["list_tasks"]],
     ]);
+  });
+});
+
+describe("parseEvents", () => {
+  it("reads complete events and keeps the unfinished rest for the next chunk", async () => {
+    const { parseEvents } = await import("@/lib/chat-stream");
+    const first = parseEvents('event: start\ndata: {"conversation_id":4}\n\n: ping\n\nevent: text\ndata: {"del');
+    expect(first.events).toEqual([{ event: "start", data: { conversation_id: 4 } }]);
+    const second = parseEvents(first.rest + 'ta":"Hi"}\r\n\r\n');
+    expect(second).toEqual({ events: [{ event: "text", data: { delta: "Hi" } }], rest: "" });
   });
 });

@@ -12,6 +12,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from todo_core.testing.accounts import Account
 from todo_core.testing.postgres import fetch
+from todo_core.wording import FIELD_NAMES
 
 SUMMARY_KEYS = {"id", "title", "completed", "priority", "due_at", "tags"}
 
@@ -57,6 +58,7 @@ async def test_lists_the_five_tools_with_llm_ready_schemas(mcp: Any, alice: Acco
         "priority",
         "due_at",
         "tags",
+        "completed",
     }
     assert tools["update_task"].input_schema["required"] == ["task_id"]
     schema = str(tools["list_tasks"].input_schema)
@@ -181,7 +183,11 @@ async def test_delete_task_removes_it(mcp: Any, rest: Any, alice: Account) -> No
 
     result = await mcp.ok(alice, "delete_task", {"task_id": task["id"]})
 
-    assert result == {"task_id": task["id"], "status": "deleted", "title": "Team meeting"}
+    assert result == {
+        "task_id": task["id"], "status": "deleted", "title": "Team meeting",
+        "previous": {"title": "Team meeting", "description": None, "priority": "medium", "due_at": None, "tags": [],
+                     "recurrence": "none", "completed": False},
+    }  # fmt: skip
     assert rest.get(alice, task["id"]) is None
     assert rest.get(alice, keep["id"]) is not None
     assert await mcp.error(alice, "delete_task", {"task_id": task["id"]}) == f"task {task['id']} not found"
@@ -198,7 +204,12 @@ async def test_update_task_changes_only_the_given_fields(mcp: Any, rest: Any, al
         {"task_id": task["id"], "title": "Call mom tonight", "description": None, "priority": None},
     )
 
-    assert result == {"task_id": task["id"], "status": "updated", "title": "Call mom tonight"}
+    assert result == {
+        "task_id": task["id"],
+        "status": "updated",
+        "title": "Call mom tonight",
+        "previous": {"title": "Call mom"},
+    }
     stored = rest.get(alice, task["id"])
     assert stored is not None
     assert stored["title"] == "Call mom tonight"
@@ -231,8 +242,26 @@ async def test_update_task_without_changes_is_an_error(mcp: Any, rest: Any, alic
 
     message = await mcp.error(alice, "update_task", {"task_id": task["id"], "title": None})
 
-    assert "nothing to update" in message and "title" in message
+    assert "nothing to change" in message and "title" in message
     assert rest.get(alice, task["id"])["updated_at"] == task["updated_at"]  # type: ignore[index]
+
+
+async def test_update_task_completed_false_reopens_and_true_completes(mcp: Any, rest: Any, alice: Account) -> None:
+    task = rest.create(alice, title="Water plants", recurrence="weekly", due_at="2030-01-01T09:00:00Z")
+    await mcp.ok(alice, "complete_task", {"task_id": task["id"]})
+
+    result = await mcp.ok(alice, "update_task", {"task_id": task["id"], "completed": False})
+
+    assert result == {"task_id": task["id"], "status": "updated", "title": "Water plants",
+                      "previous": {"completed": True}}  # fmt: skip
+    stored = rest.get(alice, task["id"])
+    assert stored is not None and stored["completed"] is False and stored["completed_at"] is None
+    result = await mcp.ok(alice, "update_task", {"task_id": task["id"], "completed": True, "priority": "high"})
+    assert result["previous"] == {"completed": False, "priority": "medium"}
+    stored = rest.get(alice, task["id"])
+    assert stored is not None and (stored["completed"], stored["priority"]) == (True, "high")
+    # Completing through update_task rolls a repeating task over, as complete_task does.
+    assert len([t for t in rest.list(alice) if t["title"] == "Water plants"]) == 3
 
 
 @pytest.mark.parametrize("tool", ["complete_task", "delete_task", "update_task"])
@@ -266,6 +295,7 @@ async def test_a_missing_task_is_a_tool_error(mcp: Any, rest: Any, alice: Accoun
         ("update_task", {"task_id": 1, "title": "  "}, "title"),
         ("update_task", {"task_id": 1, "priority": "urgent"}, "priority"),
         ("update_task", {"task_id": 1, "due_at": "soon"}, "due_at"),
+        ("update_task", {"task_id": 1, "completed": "maybe"}, "completed"),
     ],
 )
 async def test_invalid_arguments_are_a_tool_error_naming_the_argument(
@@ -276,6 +306,8 @@ async def test_invalid_arguments_are_a_tool_error_naming_the_argument(
 
     message = await mcp.error(alice, tool, arguments)
 
-    assert argument in message, message
+    # One sentence naming the argument in words, never the SDK's or pydantic's own text.
+    assert FIELD_NAMES[argument].split()[0] in message, message
+    assert not any(raw in message for raw in ("validation error", "pydantic", "[type=", "Arguments", "_")), message
     after = await fetch(database_url, "SELECT id, title, priority, tags, due_at, updated_at FROM tasks")
     assert [dict(r) for r in after] == [dict(r) for r in before]

@@ -11,6 +11,7 @@ from typing import Any
 
 import psutil
 
+from . import chat_latency as chat_latency_table
 from .stack import ROOT
 
 BEGIN = "<!-- bench:results:begin (written by `make bench`; edit outside these markers) -->"
@@ -173,8 +174,19 @@ def machine(results: dict[str, Any]) -> str:
     )
 
 
+def chat_latency(latency: dict[str, Any], *, commit: bool = False) -> str:
+    """Chat turns one at a time: time to the first text and to the end, JSON and streamed."""
+    head = "Chat, one turn at a time (`local` model, one `add_task`; a new conversation per turn)"
+    if commit:
+        head += f", commit {_git_commit()}"
+    return f"{head}:\n\n{chat_latency_table.table(latency)}"
+
+
 def section(results: dict[str, Any]) -> str:
-    return "\n\n".join([BEGIN, "### Latest run", machine(results), table(results), END])
+    parts = [BEGIN, "### Latest run", machine(results), table(results)]
+    if results.get("chat_latency"):
+        parts.append(chat_latency(results["chat_latency"]))
+    return "\n\n".join([*parts, END])
 
 
 def write(path: Path, results: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from . import reload, wrk
+from . import chat_latency, reload, wrk
 from .stack import MIB, PYTHON_SERVICES, ROOT, SERVICES, Stack, Users, count_tasks, database, runtime_pythons, seed
 
 TASKS = 100
@@ -32,13 +32,30 @@ class Mode:
     chat_concurrency: tuple[int, ...]
     startup_runs: int  # process start -> ready, per service
     reload_edits: int
+    chat_turns: int  # one-at-a-time turns timed to the first text and to the end (chat_latency)
 
 
 FULL = Mode(
-    "full", seconds=12, rounds=3, warmup=2, concurrency=(1, 32), chat_concurrency=(1, 8), startup_runs=3, reload_edits=3
+    "full",
+    seconds=12,
+    rounds=3,
+    warmup=2,
+    concurrency=(1, 32),
+    chat_concurrency=(1, 8),
+    startup_runs=3,
+    reload_edits=3,
+    chat_turns=40,
 )
 TINY = Mode(
-    "tiny", seconds=1, rounds=1, warmup=0, concurrency=(1, 4), chat_concurrency=(1,), startup_runs=1, reload_edits=1
+    "tiny",
+    seconds=1,
+    rounds=1,
+    warmup=0,
+    concurrency=(1, 4),
+    chat_concurrency=(1,),
+    startup_runs=1,
+    reload_edits=1,
+    chat_turns=5,
 )
 
 
@@ -163,6 +180,9 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
                 runs.update(_interleaved(stack, mode, binary, scenarios, plan, c, writers))
         for c in mode.chat_concurrency:
             runs.update(_interleaved(stack, mode, binary, ["chat"], plan, c, writers))
+        _say(f"chat latency: {mode.chat_turns} turns, one at a time, JSON and streamed")
+        results["chat_latency"] = chat_latency.measure(stack.url("backend"), users.chat, mode.chat_turns)
+        _say(chat_latency.table(results["chat_latency"]))
 
         time.sleep(1.0)  # let the last requests finish before reading memory
         results["rss_after_mib"] = {name: stack.rss(name) / MIB for name in SERVICES}
@@ -221,3 +241,16 @@ def _interleaved(
         _say(f"{scenario} c{c}: {row['rps']} req/s, {latency}, errors {row['errors']}")
         rows[f"{scenario}.c{c}"] = row
     return rows
+
+
+CHAT_SERVICES = ("mcp-server", "backend", "agent")
+
+
+def chat_only(turns: int, postgres_url: str | None = None) -> dict[str, Any]:
+    """Just the chat latency (`scripts/bench.py --chat`): the three services it needs, one user."""
+    pythons = runtime_pythons()
+    with database(postgres_url) as database_url, Stack(database_url, pythons=pythons) as stack:
+        for name in CHAT_SERVICES:
+            _say(f"{name} ready in {stack.start(name):.2f} s")
+        users = seed(stack.url("backend"), 0)
+        return chat_latency.measure(stack.url("backend"), users.chat, turns)

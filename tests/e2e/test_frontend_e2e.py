@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -26,6 +27,7 @@ from todo_core.testing.browser import (
     task_titles,
     unique_email,
 )
+from todo_core.testing.fake_openai import FakeChatCompletions
 from todo_core.testing.processes import LOOPBACK, ServiceProcess
 
 from .conftest import LOG_DIR, ConsoleGuard
@@ -180,8 +182,7 @@ def test_chat_adds_task_and_list_refreshes_without_reload(
 ) -> None:
     sign_up(page, frontend_url, unique_email("chat"))
     add_task(page, "Existing task", "medium", "misc", datetime.now() + timedelta(days=5))
-    navigations: list[str] = []
-    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    page.evaluate("window.__sameDocument = true")  # gone after any reload or navigation to another page
 
     chat = chat_panel(page)
     expect(chat.get_by_text("No conversations yet.")).to_be_visible()
@@ -197,7 +198,9 @@ def test_chat_adds_task_and_list_refreshes_without_reload(
     plumber = page.get_by_test_id("task-item").filter(has_text=re.compile(r"plumber", re.I))
     expect(plumber).to_have_count(1)
     expect(plumber).to_have_attribute("data-due-state", re.compile(r"due-soon|upcoming"))
-    assert navigations == [], f"the page navigated: {navigations}"
+    assert page.evaluate("window.__sameDocument === true"), "the page reloaded or navigated"
+    # The open conversation is in the address bar (set without a navigation), to come back to.
+    expect(page).to_have_url(re.compile(r"/tasks\?conversation=\d+$"))
     expect(chat.get_by_test_id("conversation-list").get_by_role("button")).to_have_count(1)
 
     page.screenshot(path=str(screenshots_dir / "chat.png"), full_page=True)
@@ -209,12 +212,15 @@ def test_chat_adds_task_and_list_refreshes_without_reload(
     expect(listing).to_be_visible(timeout=CHAT_TIMEOUT_MS)
     expect(listing.get_by_test_id("tool-chip").filter(has_text="list_tasks")).to_be_visible()
 
-    # The conversation is stored: after a reload it is in the list and its chips come back.
-    page.reload()
-    conversation = chat.get_by_test_id("conversation-list").get_by_role("button").first
-    conversation.click()
-    expect(chat.get_by_test_id("chat-user").first).to_contain_text("call the plumber tomorrow")
-    expect(chat.get_by_test_id("tool-chip").filter(has_text="add_task")).to_be_visible()
+    # The conversation is stored: after a reload it opens by itself, its chips back; so does the
+    # most recent one when the address has none.
+    for url in (page.url, f"{frontend_url}/tasks"):
+        page.goto(url)
+        expect(chat.get_by_test_id("chat-user").first).to_contain_text("call the plumber tomorrow")
+        expect(chat.get_by_test_id("chat-assistant")).to_have_count(2)
+        expect(chat.get_by_test_id("tool-chip").filter(has_text="add_task")).to_be_visible()
+        current = chat.get_by_test_id("conversation-list").get_by_role("button", name=re.compile("plumber", re.I))
+        expect(current).to_have_attribute("aria-current", "true")
 
     # Another user sees neither the tasks nor the conversation.
     log_out(page)
@@ -311,3 +317,65 @@ def test_backend_stopped_shows_a_clear_error(
 
     finally:
         backend.stop()
+
+
+# Every change to the newest reply bubble, with when it happened: its text, and whether the turn
+# was still streaming (the cursor is shown until `done`).
+RECORD_REPLY = """() => {
+  window.__reply = [];
+  const record = () => {
+    const bubbles = document.querySelectorAll('[data-testid="chat-assistant"]');
+    const last = bubbles[bubbles.length - 1];
+    if (!last) return;
+    const text = last.textContent;
+    const streaming = !!last.querySelector('[data-testid="chat-streaming"]');
+    const previous = window.__reply[window.__reply.length - 1];
+    if (!previous || previous.text !== text || previous.streaming !== streaming)
+      window.__reply.push({ t: performance.now(), text, streaming });
+  };
+  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def test_a_streamed_reply_shows_its_text_before_the_turn_completes(
+    page: Page,
+    start_frontend: Callable[[str], ServiceProcess],
+    service_env: dict[str, str],
+    mcp_server_process: ServiceProcess,
+    screenshots_dir: Path,
+) -> None:
+    """Browser -> Next.js pass-through -> backend relay -> agent on the OpenAI path, whose FAKE model
+    writes its reply a piece every 0.4 s: the page must show the first pieces while the rest is still
+    being written. A buffer anywhere on the way would show the whole reply at once, at the end."""
+    with FakeChatCompletions(text_delay=0.4) as fake:
+        agent = ServiceProcess.python_module(
+            "agent-slow-model", "agent", {**service_env, **fake.agent_env}, log_dir=LOG_DIR
+        )
+        agent.start()
+        backend = ServiceProcess.python_module(
+            "backend-slow-model", "backend", {**service_env, "AGENT_URL": agent.url}, log_dir=LOG_DIR
+        )
+        try:
+            backend.start()
+            frontend = start_frontend(backend.url)
+            sign_up(page, frontend.url, unique_email("stream"))
+            page.evaluate(RECORD_REPLY)
+            send_chat(page, "I need oat milk, it's urgent")
+            reply = chat_panel(page).get_by_test_id("chat-assistant").last
+            expect(reply).to_contain_text("Done:", timeout=CHAT_TIMEOUT_MS)  # the first piece
+            page.screenshot(path=str(screenshots_dir / "chat-streaming.png"), full_page=True)
+            expect(reply).to_contain_text(re.compile(r"Done: added 'Buy oat milk' \(task \d+\)\."))
+            expect(reply.get_by_test_id("chat-streaming")).to_have_count(0)
+            samples: list[dict[str, Any]] = page.evaluate("window.__reply")
+            expect(task_titles(page)).to_have_text(["Buy oat milk"])  # the list refreshed after the turn
+        finally:
+            backend.stop()
+            agent.stop()
+
+    partial = [s for s in samples if s["streaming"] and "Done:" in s["text"] and "(task" not in s["text"]]
+    assert len(partial) >= 3, f"the reply appeared in {len(partial)} steps, not piece by piece (buffered): {samples}"
+    final = next(s for s in samples if not s["streaming"] and "Buy oat milk' (task" in s["text"])
+    lead_ms = final["t"] - partial[0]["t"]
+    print(f"\n[browser] first text shown {lead_ms:.0f} ms before the turn completed ({len(partial)} partial states)")
+    # seven pieces 0.4 s apart: the first is on screen well over a second before the last
+    assert lead_ms > 1000, f"first text only {lead_ms:.0f} ms before the end: the stream was buffered"

@@ -48,6 +48,7 @@ OPERATIONS = {
     "delete_task": 250,
     "toggle_task_complete": 250,
     "chat": 150,
+    "chat_stream": 150,  # a 200 is an event stream; a turn that fails after `start` is an `error` event in it
     "list_conversations": 10,
     "list_messages": 250,
     "logout": 10,

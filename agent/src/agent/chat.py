@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agents import Agent, ModelProvider, RunConfig, Runner
+from agents import Agent, ModelProvider, RunConfig, RunContextWrapper, Runner, ToolExecutionConfig
 from agents.exceptions import MaxTurnsExceeded
 from agents.models.interface import Model
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from openai import AsyncOpenAI
+from openai.types.responses import ResponseTextDeltaEvent
 
 from agent.local_model import LocalModelProvider
 from agent.mcp_tools import MCPUnavailable, TodoMCP, leaves
 from agent.settings import Settings
 from agent.tool_results import normalise_result
+from todo_core.timezones import DEFAULT_TIMEZONE, zone
 
 log = logging.getLogger("agent.chat")
 
@@ -33,14 +35,39 @@ INSTRUCTIONS = """You are the assistant of a todo app. You manage the user's tas
   then act on the matching task's id. If several tasks match, ask which one (list them with their ids)
   instead of guessing. Never invent a task id.
 - "it" or "that one" means the task the conversation was just about.
+- Reopen a completed task with update_task completed=false. "Undo" reverses your own last change, using
+  the `previous` values that update_task and delete_task returned (a deleted task is added again).
+- Before deleting more than one task at once, list them and ask the user to confirm; act on "yes".
 - Always confirm what you did in one or two friendly sentences, naming the task and its id.
-  If a tool reports that a task was not found, say so plainly. Greetings and questions you cannot map
-  to a tool get a short helpful answer without a tool call.
-Today is {today} (UTC)."""
+  If a tool reports an error, say it in one plain sentence. Greetings and questions you cannot map
+  to a tool get a short helpful answer without a tool call; for what you cannot do, say so and say what you can.
+The user's time zone is {zone}: their local date and time now is {local} (UTC{offset}). Read every
+relative date and time of day ("tomorrow at 9am", "Friday", "tonight") in that zone, give due_at with
+that offset (e.g. {example}), and write dates and times in your replies in that zone."""
 
 
-def instructions(_context: Any, _agent: Any) -> str:
-    return INSTRUCTIONS.format(today=datetime.now(UTC).strftime("%A %Y-%m-%d"))
+@dataclass(frozen=True)
+class TurnContext:
+    """What one turn knows about the user beyond the messages: their time zone."""
+
+    timezone: str = DEFAULT_TIMEZONE
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(zone(self.timezone))
+
+
+def instructions(context: RunContextWrapper[TurnContext] | Any, _agent: Any) -> str:
+    turn = getattr(context, "context", None)
+    turn = turn if isinstance(turn, TurnContext) else TurnContext()
+    local = turn.local_now
+    offset = local.strftime("%z")
+    example = local.replace(hour=9, minute=0, second=0, microsecond=0).isoformat()
+    return INSTRUCTIONS.format(
+        zone=turn.timezone, local=local.strftime("%A %Y-%m-%d %H:%M"), offset=f"{offset[:3]}:{offset[3:]}",
+        example=example,
+    )  # fmt: skip
 
 
 class ChatCompletionsProvider(ModelProvider):
@@ -99,21 +126,125 @@ def tool_calls_of(items: Sequence[Any]) -> list[dict[str, Any]]:
     return list(calls.values())
 
 
+TOO_MANY_STEPS = "Sorry, that took too many steps. Please try a simpler request."
+# Earlier turns' tool calls go to the model with the history ("undo that", "the first one"), for the
+# most recent assistant turns only, and long listings cut short: enough context, bounded tokens.
+TOOL_HISTORY_TURNS = 6
+TOOL_HISTORY_LIST_ITEMS = 50
+
+
+def input_items(messages: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The conversation as the SDK's input items; an assistant message's tool calls come before it."""
+    with_calls = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("tool_calls")]
+    recent = set(with_calls[-TOOL_HISTORY_TURNS:])
+    items: list[Any] = []
+    for index, message in enumerate(messages):
+        if index in recent:
+            for n, call in enumerate(message["tool_calls"]):
+                call_id = f"call_h{index}_{n}"
+                result = call.get("result")
+                if isinstance(result, list):
+                    result = result[:TOOL_HISTORY_LIST_ITEMS]
+                arguments = json.dumps(call.get("arguments") or {}, ensure_ascii=False)
+                items.append(
+                    {"type": "function_call", "call_id": call_id, "name": call["name"], "arguments": arguments}
+                )
+                output = json.dumps(result, ensure_ascii=False, default=str)
+                items.append({"type": "function_call_output", "call_id": call_id, "output": output})
+        items.append({"role": message["role"], "content": message["content"]})
+    return items
+
+
+# A turn's tool calls run one after another, in the order the model gave them (the SDK starts them
+# all at once by default): tasks get ids in the order the user listed them, and calls that depend on
+# each other (an undo's reversed changes, an update then a completion of one task) apply in order.
+IN_ORDER = ToolExecutionConfig(max_function_tool_concurrency=1)
+
+
+def _turn_provider(provider: ModelProvider, turn: TurnContext) -> ModelProvider:
+    return provider.for_zone(zone(turn.timezone)) if isinstance(provider, LocalModelProvider) else provider
+
+
+def _agent_and_config(
+    tools: list[Any], settings: Settings, provider: ModelProvider, turn: TurnContext
+) -> tuple[Agent[TurnContext], RunConfig]:
+    agent = Agent[TurnContext](name="Todo assistant", instructions=instructions, tools=tools, model=settings.model_name)
+    config = RunConfig(
+        model_provider=_turn_provider(provider, turn), tracing_disabled=True, workflow_name="todo-chat",
+        tool_execution=IN_ORDER,
+    )  # fmt: skip
+    return agent, config
+
+
+def _unwrap_unavailable(exc: Exception) -> None:
+    if unavailable := next((e for e in leaves(exc) if isinstance(e, MCPUnavailable)), None):
+        raise unavailable from None
+
+
 async def run_chat(
-    messages: Sequence[dict[str, str]], token: str, settings: Settings, provider: ModelProvider, mcp: TodoMCP
-) -> ChatResult:
-    items: list[Any] = [{"role": m["role"], "content": m["content"]} for m in messages]
+    messages: Sequence[Mapping[str, Any]], token: str, settings: Settings, provider: ModelProvider, mcp: TodoMCP,
+    turn: TurnContext | None = None,
+) -> ChatResult:  # fmt: skip
+    turn = turn or TurnContext()
     try:
         async with mcp.turn(token) as tools:
-            agent = Agent(name="Todo assistant", instructions=instructions, tools=tools, model=settings.model_name)
-            run_config = RunConfig(model_provider=provider, tracing_disabled=True, workflow_name="todo-chat")
+            agent, config = _agent_and_config(tools, settings, provider, turn)
             try:
-                result = await Runner.run(agent, items, run_config=run_config, max_turns=settings.AGENT_MAX_TURNS)
+                result = await Runner.run(
+                    agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn
+                )
             except MaxTurnsExceeded:
                 log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
-                return ChatResult(response="Sorry, that took too many steps. Please try a simpler request.")
+                return ChatResult(response=TOO_MANY_STEPS)
     except Exception as exc:
-        if unavailable := next((e for e in leaves(exc) if isinstance(e, MCPUnavailable)), None):
-            raise unavailable from None
+        _unwrap_unavailable(exc)
         raise
     return ChatResult(response=str(result.final_output or ""), tool_calls=tool_calls_of(result.new_items))
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event of a streamed turn: `ready` (the tools are loaded), `tool_call`, `tool_result`,
+    `text` (a piece of the reply) and finally `done` with the whole `ChatResult`."""
+
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def stream_chat(
+    messages: Sequence[Mapping[str, Any]], token: str, settings: Settings, provider: ModelProvider, mcp: TodoMCP,
+    turn: TurnContext | None = None,
+) -> AsyncGenerator[StreamEvent, None]:  # fmt: skip
+    """The same turn as `run_chat`, through the SDK's streamed run: text as the model writes it."""
+    turn = turn or TurnContext()
+    try:
+        async with mcp.turn(token) as tools:
+            yield StreamEvent("ready")
+            agent, config = _agent_and_config(tools, settings, provider, turn)
+            result = Runner.run_streamed(
+                agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn
+            )
+            names: dict[str, tuple[str, Any]] = {}
+            try:
+                async for event in result.stream_events():
+                    if event.type == "raw_response_event":
+                        if isinstance(event.data, ResponseTextDeltaEvent) and event.data.delta:
+                            yield StreamEvent("text", {"delta": event.data.delta})
+                    elif event.type == "run_item_stream_event" and event.name == "tool_called":
+                        [call] = tool_calls_of([event.item])
+                        names[str(getattr(event.item.raw_item, "call_id", ""))] = (call["name"], call["arguments"])
+                        yield StreamEvent("tool_call", {"name": call["name"], "arguments": call["arguments"]})
+                    elif event.type == "run_item_stream_event" and event.name == "tool_output":
+                        name, arguments = names.get(str(getattr(event.item, "call_id", "")), ("?", {}))
+                        result_value = normalise_result(name, event.item.output)
+                        yield StreamEvent("tool_result", {"name": name, "arguments": arguments, "result": result_value})
+            except MaxTurnsExceeded:
+                log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
+                yield StreamEvent("text", {"delta": TOO_MANY_STEPS})
+                yield StreamEvent("done", {"response": TOO_MANY_STEPS, "tool_calls": tool_calls_of(result.new_items)})
+                return
+            done = ChatResult(response=str(result.final_output or ""), tool_calls=tool_calls_of(result.new_items))
+            yield StreamEvent("done", {"response": done.response, "tool_calls": done.tool_calls})
+    except Exception as exc:
+        _unwrap_unavailable(exc)
+        raise

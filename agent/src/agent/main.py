@@ -11,44 +11,52 @@ from typing import Annotated, Any, Literal
 import httpx2
 from fastapi import Depends, FastAPI, Header, Request, status
 from fastapi.exceptions import HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
 
+import todo_core.sse as sse
 from agent.settings import Settings, get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.auth import InvalidToken, bearer_token, decode_token
+from todo_core.limits import MESSAGE_MAX, MessageText
 from todo_core.logging import configure_logging
+from todo_core.timezones import DEFAULT_TIMEZONE, TimeZoneName
 
 log = logging.getLogger("agent.main")
 
-MAX_MESSAGE_CHARS = 10_000
 MAX_MESSAGES = 200
 READINESS_TIMEOUT_SECONDS = 2.0
-
-
-class ChatMessage(BaseModel):
-    role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_MESSAGE_CHARS)
-
-
-class ChatRequest(BaseModel):
-    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
-
-    @field_validator("messages")
-    @classmethod
-    def _ends_with_a_user_message(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
-        if messages[-1].role != "user":
-            raise ValueError("the last message must be the user's (role 'user')")
-        if not messages[-1].content.strip():
-            raise ValueError("the user's message must not be empty")
-        return messages
+_USER_MESSAGE = TypeAdapter(MessageText)  # the backend's ChatIn.message: what it accepts, the agent does
 
 
 class ToolCallRecord(BaseModel):
     name: str
     arguments: Any
     result: Any
+
+
+class ChatMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MESSAGE_MAX)
+    # An assistant message's tool calls (as the backend stored them): "undo that", "the first one".
+    tool_calls: list[ToolCallRecord] | None = None
+
+
+class ChatRequest(BaseModel):
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    timezone: TimeZoneName | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_a_user_message(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if messages[-1].role != "user":
+            raise ValueError("the last message must be the user's (role 'user')")
+        try:
+            _USER_MESSAGE.validate_python(messages[-1].content)
+        except ValidationError:
+            raise ValueError("the user's message must not be empty") from None
+        return messages
 
 
 class ChatResponse(BaseModel):
@@ -174,9 +182,8 @@ def create_app() -> FastAPI:
     )
     async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
         from agent.chat import run_chat
-        from agent.mcp_tools import MCPUnavailable
 
-        messages = [m.model_dump() for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
+        messages, turn = _turn_of(body, settings)
         state = request.app.state
         try:
             await ensure_not_revoked(state.http, settings, token)
@@ -187,36 +194,89 @@ def create_app() -> FastAPI:
             ) from None  # fmt: skip
         try:
             async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
-                result = await run_chat(messages, token, settings, state.provider, state.mcp)
-        except MCPUnavailable as exc:
-            log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
-            return _error(503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}")
-        except TimeoutError:
-            return _error(504, f"the assistant did not answer within {settings.AGENT_REQUEST_TIMEOUT_SECONDS:g} s")
+                result = await run_chat(messages, token, settings, state.provider, state.mcp, turn)
         except Exception as exc:
-            if (answer := _model_error(exc, settings)) is not None:
-                return answer
-            raise
+            if (failure := _failure(exc, settings)) is None:
+                raise
+            return _error(*failure)
         return ChatResponse(response=result.response, tool_calls=[ToolCallRecord(**c) for c in result.tool_calls])
 
+    @app.post(
+        "/v1/chat/stream",
+        tags=["chat"],
+        response_class=StreamingResponse,
+        responses={
+            200: {"description": "Server-sent events: tool_call, tool_result, text ..., then done (or error)",
+                  "content": {sse.MEDIA_TYPE: {}}},
+            401: {"description": "Missing or invalid token"},
+            503: {"description": "MCP server unavailable (before the stream starts)"},
+        },
+    )  # fmt: skip
+    async def chat_stream(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
+        """The turn of `/v1/chat`, streamed. A failure before the tools are loaded is an HTTP error; after
+        that, an `error` event {status, detail}."""
+        from agent.chat import stream_chat
+
+        messages, turn = _turn_of(body, settings)
+        state = request.app.state
+        events = stream_chat(messages, token, settings, state.provider, state.mcp, turn)
+        deadline = asyncio.get_running_loop().time() + settings.AGENT_REQUEST_TIMEOUT_SECONDS
+        try:
+            async with asyncio.timeout_at(deadline):
+                await anext(events)  # "ready": the MCP server answered
+        except Exception as exc:
+            await events.aclose()
+            if (failure := _failure(exc, settings)) is None:
+                raise
+            return _error(*failure)
+
+        async def body_stream() -> AsyncIterator[bytes]:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    async for event in events:
+                        yield sse.encode(event.name, event.data)
+            except Exception as exc:
+                if (failure := _failure(exc, settings)) is None:
+                    log.exception("streamed chat turn failed")
+                    failure = (500, "the assistant failed unexpectedly")
+                yield sse.encode("error", {"status": failure[0], "detail": failure[1]})
+            finally:
+                await events.aclose()
+
+        return StreamingResponse(body_stream(), media_type=sse.MEDIA_TYPE, headers=sse.STREAM_HEADERS)
+
     return app
+
+
+def _turn_of(body: ChatRequest, settings: Settings) -> tuple[list[dict[str, Any]], Any]:
+    from agent.chat import TurnContext
+
+    messages = [m.model_dump(exclude_none=True) for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
+    return messages, TurnContext(timezone=body.timezone or DEFAULT_TIMEZONE)
 
 
 def _error(code: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=code)
 
 
-def _model_error(exc: Exception, settings: Settings) -> JSONResponse | None:
-    """OpenAI client errors → 503 naming the model endpoint (never the key)."""
+def _failure(exc: Exception, settings: Settings) -> tuple[int, str] | None:
+    """A turn's failure a caller can act on → (HTTP status, message); None for a bug (→ 500)."""
     import openai
 
-    if not isinstance(exc, openai.APIError):
-        return None
-    where = settings.OPENAI_BASE_URL or "the OpenAI API"
-    log.warning("language model call failed", extra={"model": settings.AGENT_MODEL, "error": repr(exc)})
-    code = getattr(exc, "status_code", None)
-    detail = f"the language model ({settings.AGENT_MODEL} at {where}) failed"
-    return _error(503, f"{detail}: HTTP {code}" if code else f"{detail}: {type(exc).__name__}")
+    from agent.mcp_tools import MCPUnavailable
+
+    if isinstance(exc, MCPUnavailable):
+        log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
+        return 503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}"
+    if isinstance(exc, TimeoutError):
+        return 504, f"the assistant did not answer within {settings.AGENT_REQUEST_TIMEOUT_SECONDS:g} s"
+    if isinstance(exc, openai.APIError):  # naming the model endpoint, never the key
+        where = settings.OPENAI_BASE_URL or "the OpenAI API"
+        log.warning("language model call failed", extra={"model": settings.AGENT_MODEL, "error": repr(exc)})
+        code = getattr(exc, "status_code", None)
+        detail = f"the language model ({settings.AGENT_MODEL} at {where}) failed"
+        return 503, f"{detail}: HTTP {code}" if code else f"{detail}: {type(exc).__name__}"
+    return None
 
 
 app = create_app()

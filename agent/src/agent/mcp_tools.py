@@ -62,13 +62,17 @@ class _Lent(httpx2.AsyncBaseTransport):
 
 class TurnSession:
     """One chat turn's MCP session. It runs in a task of its own: a transport failure ends that
-    task (the caller's request fails with the cause) and the next request opens a new session."""
+    task (the caller's request fails with the cause) and the next request opens a new session.
+
+    The SDK runs a turn's tool calls concurrently, so opening is single-flight: the first call
+    opens the session, the others wait for it and share it."""
 
     def __init__(self, mcp: TodoMCP, token: str) -> None:
         self._mcp = mcp
         self._token = token
         self._task: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
+        self._opening = asyncio.Lock()
         self.session: ClientSession | None = None
         self.answered = False  # the MCP server answered a request of this turn
 
@@ -101,9 +105,24 @@ class TurnSession:
                     return
                 raise
 
+        def ended(task: asyncio.Task[None]) -> None:
+            # Cancelled before it ran, `hold` never reached its `except`: the opener must not wait forever.
+            if not ready.done():
+                ready.set_exception(ConnectionError("the MCP session ended before it was open"))
+
         self._task = asyncio.create_task(hold())
+        self._task.add_done_callback(ended)
         self.session = await ready
         return self.session
+
+    async def _live(self, catalogue: Catalogue | None) -> tuple[ClientSession, asyncio.Task[None] | None]:
+        """The open session and the task holding it, opening one if there is none or it ended."""
+        async with self._opening:
+            if self.session is None or self._task is None or self._task.done():
+                await self.close()  # reap a session that ended (its error went to the request it broke)
+                await self._open(catalogue)
+            assert self.session is not None
+            return self.session, self._task
 
     async def close(self) -> None:
         task, opened = self._task, self.session is not None
@@ -117,9 +136,10 @@ class TurnSession:
         if not task.cancelled() and task.exception() is not None:  # reported to the request it broke
             log.debug("MCP session ended with an error", exc_info=task.exception())
 
-    async def _cause(self, exc: BaseException) -> BaseException:
-        """The transport error that ended the session, when it did (the request only sees 'Connection closed')."""
-        task = self._task
+    @staticmethod
+    async def _cause(exc: BaseException, task: asyncio.Task[None] | None) -> BaseException:
+        """The transport error that ended the session `task` held, when it did (the request only sees
+        'Connection closed')."""
         if task is None or not (isinstance(exc, MCPError) and exc.error.code == types.CONNECTION_CLOSED):
             return exc
         await asyncio.wait({task}, timeout=1.0)  # it is ending: let it report why
@@ -129,14 +149,12 @@ class TurnSession:
         """`call(session)`, retried like the SDK's MCP client did (MCP_MAX_RETRIES, exponential backoff)."""
         settings = self._mcp.settings
         for attempt in range(settings.MCP_MAX_RETRIES + 1):
+            task = None
             try:
-                session = self.session if self._task is not None and not self._task.done() else None
-                if session is None:
-                    await self.close()
-                    session = await self._open(catalogue)
+                session, task = await self._live(catalogue)
                 result = await call(session)
             except Exception as exc:
-                cause = await self._cause(exc)
+                cause = await self._cause(exc, task)
                 if attempt == settings.MCP_MAX_RETRIES:
                     if not self.answered and is_connection_failure(cause):
                         raise MCPUnavailable(describe(cause)) from None
@@ -176,11 +194,14 @@ class TodoMCP(MCPServer):
     async def turn(self, token: str) -> AsyncIterator[list[Tool]]:
         """This turn's session for the tool calls made inside the block; yields the agent's tools."""
         session = TurnSession(self, token)
-        reset = _turn.set(session)
+        previous = _turn.get()
+        _turn.set(session)
         try:
             yield await self._tools(session)
         finally:
-            _turn.reset(reset)
+            # Not `_turn.reset(token)`: a streamed turn's first step runs in the request handler and the
+            # rest in the response's task (a copy of that context), where reset raises ValueError.
+            _turn.set(previous)
             await session.close()
 
     async def _tools(self, session: TurnSession) -> list[Tool]:

@@ -39,9 +39,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.agent_client = httpx.AsyncClient(
         base_url=settings.AGENT_URL, timeout=httpx.Timeout(settings.AGENT_TIMEOUT_SECONDS, connect=3.0)
     )
+    chat.install(app)
     try:
         yield
     finally:
+        await chat.drain(app)  # streamed turns whose clients left still get stored
         await app.state.agent_client.aclose()
         await app.state.revocations.stop()
         await app.state.engine.dispose()

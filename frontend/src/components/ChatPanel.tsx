@@ -2,13 +2,22 @@
 
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { apiFetch } from "@/lib/api-client";
+import { MESSAGE_MAX } from "@/lib/api-limits";
 import { changesTasks, toDisplayMessages, type DisplayMessage } from "@/lib/chat";
+import {
+  StreamError,
+  browserTimeZone,
+  conversationFromUrl,
+  rememberConversation,
+  streamChat,
+} from "@/lib/chat-stream";
 import { errorMessage } from "@/lib/errors";
-import type { ChatRequest, ChatResponse, Conversation, Message } from "@/lib/types";
+import type { ChatRequest, Conversation, Message } from "@/lib/types";
 import { Alert } from "./Alert";
 import { ToolChips } from "./ToolChips";
 
-const MESSAGE_MAX = 4000;
+/** The API's own limit (from its OpenAPI schema), so the input and the API never disagree. */
+const MESSAGE_LIMIT = MESSAGE_MAX;
 
 /** The assistant: conversation list, the selected conversation's messages, and a composer. */
 export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
@@ -25,43 +34,61 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
 
-  const loadConversations = useCallback(async () => {
+  const loadConversations = useCallback(async (): Promise<Conversation[] | null> => {
     try {
       const data = await apiFetch<Conversation[] | { items: Conversation[] }>("/api/conversations");
-      setConversations(Array.isArray(data) ? data : (data?.items ?? []));
+      const list = Array.isArray(data) ? data : (data?.items ?? []);
+      setConversations(list);
       setListError(null);
+      return list;
     } catch (e) {
       setListError(errorMessage(e));
+      return null;
     } finally {
       setListLoading(false);
     }
   }, []);
 
+  const showConversation = useCallback(async (conversationId: number) => {
+    setActiveId(conversationId);
+    rememberConversation(conversationId);
+    setError(null);
+    setMessagesLoading(true);
+    try {
+      const data = await apiFetch<Message[] | { items: Message[] }>(`/api/conversations/${conversationId}/messages`);
+      setMessages(toDisplayMessages(Array.isArray(data) ? data : (data?.items ?? [])));
+      return true;
+    } catch (e) {
+      setMessages([]);
+      setError(errorMessage(e));
+      return false;
+    } finally {
+      setMessagesLoading(false);
+    }
+  }, []);
+
+  // After a reload: the conversation in the URL, else the most recent one.
   useEffect(() => {
-    void loadConversations();
-  }, [loadConversations]);
+    void (async () => {
+      const list = await loadConversations();
+      const wanted = conversationFromUrl(window.location.search);
+      if (wanted === "new" || !list) return;
+      const target = wanted ?? list[0]?.id;
+      if (target !== undefined) await showConversation(target);
+    })();
+  }, [loadConversations, showConversation]);
 
   useEffect(() => {
     scrollRef.current?.scrollTo?.({ top: scrollRef.current.scrollHeight });
   }, [messages, sending]);
 
   async function openConversation(conversationId: number) {
-    setActiveId(conversationId);
-    setError(null);
-    setMessagesLoading(true);
-    try {
-      const data = await apiFetch<Message[] | { items: Message[] }>(`/api/conversations/${conversationId}/messages`);
-      setMessages(toDisplayMessages(Array.isArray(data) ? data : (data?.items ?? [])));
-    } catch (e) {
-      setMessages([]);
-      setError(errorMessage(e));
-    } finally {
-      setMessagesLoading(false);
-    }
+    await showConversation(conversationId);
   }
 
   function newConversation() {
     setActiveId(null);
+    rememberConversation("new");
     setMessages([]);
     setError(null);
     inputRef.current?.focus();
@@ -71,30 +98,61 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
     event?.preventDefault();
     const text = draft.trim();
     if (!text || sending) return;
-    if (text.length > MESSAGE_MAX) {
-      setError(`Messages can be at most ${MESSAGE_MAX} characters.`);
+    if (text.length > MESSAGE_LIMIT) {
+      setError(
+        `A message can be at most ${MESSAGE_LIMIT.toLocaleString("en-US")} characters; this one has ${text.length.toLocaleString("en-US")}.`,
+      );
       return;
     }
     setError(null);
     setSending(true);
-    const pendingKey = `pending-${Date.now()}`;
+    const stamp = Date.now();
+    const pendingKey = `pending-${stamp}`;
+    const replyKey = `reply-${stamp}`;
     setMessages((m) => [...m, { key: pendingKey, role: "user", content: text, toolCalls: [], pending: true }]);
     setDraft("");
+    const updateReply = (change: (reply: DisplayMessage) => DisplayMessage) =>
+      setMessages((m) => m.map((msg) => (msg.key === replyKey ? change(msg) : msg)));
+    let conversationId = activeId;
     try {
       const body: ChatRequest = { message: text };
       if (activeId !== null) body.conversation_id = activeId;
-      const reply = await apiFetch<ChatResponse>("/api/chat", { method: "POST", body });
+      const timezone = browserTimeZone();
+      if (timezone) body.timezone = timezone;
+      const reply = await streamChat(body, {
+        onStart: (id) => {
+          conversationId = id;
+          setActiveId(id);
+          rememberConversation(id);
+          setMessages((m) => [
+            ...m.map((msg) => (msg.key === pendingKey ? { ...msg, pending: false } : msg)),
+            { key: replyKey, role: "assistant", content: "", toolCalls: [], streaming: true },
+          ]);
+        },
+        onText: (delta) => updateReply((r) => ({ ...r, content: r.content + delta })),
+        onToolCall: (call) => updateReply((r) => ({ ...r, toolCalls: [...r.toolCalls, { ...call, running: true }] })),
+        onToolResult: (call) =>
+          updateReply((r) => {
+            const index = r.toolCalls.findIndex((c) => c.running && c.name === call.name);
+            const calls = [...r.toolCalls];
+            if (index === -1) calls.push(call);
+            else calls[index] = call;
+            return { ...r, toolCalls: calls };
+          }),
+      });
       const toolCalls = reply.tool_calls ?? [];
-      setMessages((m) => [
-        ...m.map((msg) => (msg.key === pendingKey ? { ...msg, pending: false } : msg)),
-        { key: `reply-${Date.now()}`, role: "assistant", content: reply.response, toolCalls },
-      ]);
-      setActiveId(reply.conversation_id);
+      updateReply((r) => ({ ...r, content: reply.response, toolCalls, streaming: false }));
       if (changesTasks(toolCalls)) onTasksChanged();
       void loadConversations();
     } catch (e) {
-      setMessages((m) => m.filter((msg) => msg.key !== pendingKey));
-      setDraft(text);
+      if (e instanceof StreamError && e.acknowledged && conversationId !== null) {
+        // The message was stored: show the conversation as the server has it, and why it stopped.
+        await showConversation(conversationId);
+        onTasksChanged();
+      } else {
+        setMessages((m) => m.filter((msg) => msg.key !== pendingKey && msg.key !== replyKey));
+        setDraft(text);
+      }
       setError(errorMessage(e));
       // The backend may have stored the message (and started a conversation) before failing.
       void loadConversations();
@@ -175,11 +233,16 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
             >
               <span className="sr-only">{m.role === "user" ? "You: " : "Assistant: "}</span>
               {m.content}
+              {m.streaming && (
+                <span className="ml-0.5 inline-block animate-pulse" aria-hidden="true" data-testid="chat-streaming">
+                  ▍
+                </span>
+              )}
               {m.role === "assistant" && <ToolChips calls={m.toolCalls} />}
             </div>
           </div>
         ))}
-        {sending && (
+        {sending && !messages.some((m) => m.streaming) && (
           <p className="text-sm text-slate-500" data-testid="chat-thinking">
             Assistant is thinking…
           </p>
@@ -214,6 +277,12 @@ export function ChatPanel({ onTasksChanged }: { onTasksChanged: () => void }) {
         </div>
         <p id={`${id}-hint`} className="text-xs text-slate-500">
           Enter sends, Shift+Enter adds a new line.
+          {draft.length > MESSAGE_LIMIT * 0.9 && (
+            <span data-testid="chat-count" className={draft.length > MESSAGE_LIMIT ? " font-medium text-red-700" : ""}>
+              {" "}
+              {draft.length.toLocaleString("en-US")} / {MESSAGE_LIMIT.toLocaleString("en-US")} characters
+            </span>
+          )}
         </p>
       </form>
     </section>

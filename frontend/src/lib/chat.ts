@@ -44,6 +44,7 @@ export interface ToolChipView {
   label: string;
   detail: string;
   failed: boolean;
+  running: boolean;
 }
 
 function errorText(result: unknown): string | null {
@@ -64,12 +65,13 @@ function argsOf(call: ToolCall): Record<string, unknown> {
 }
 
 /** One chip's text for a tool call: e.g. {label: "Added task", detail: "Call the plumber"}. */
-export function describeToolCall(call: ToolCall): ToolChipView {
+export function describeToolCall(call: DisplayToolCall): ToolChipView {
   const name = call.name || "tool";
   const label = TOOL_LABELS[name] ?? name.replace(/_/g, " ");
-  const result = unwrapResult(call.result);
+  const running = !!call.running;
+  const result = running ? undefined : unwrapResult(call.result);
   const failure = errorText(result);
-  if (failure) return { name, label, detail: failure, failed: true };
+  if (failure) return { name, label, detail: failure, failed: true, running };
 
   const args = argsOf(call);
   let detail = "";
@@ -82,19 +84,24 @@ export function describeToolCall(call: ToolCall): ToolChipView {
   }
   if (!detail && typeof args.title === "string") detail = args.title;
   if (!detail && args.task_id !== undefined) detail = `#${String(args.task_id)}`;
-  return { name, label, detail, failed: false };
+  return { name, label, detail, failed: false, running };
 }
 
 export function changesTasks(toolCalls: ToolCall[] | null | undefined): boolean {
   return !!toolCalls?.some((call) => MUTATING_TOOLS.has(call.name) && !describeToolCall(call).failed);
 }
 
+/** A tool call as shown: `running` while a streamed turn waits for its result. */
+export type DisplayToolCall = ToolCall & { running?: boolean };
+
 export interface DisplayMessage {
   key: string;
   role: "user" | "assistant";
   content: string;
-  toolCalls: ToolCall[];
+  toolCalls: DisplayToolCall[];
   pending?: boolean;
+  /** The reply is still arriving. */
+  streaming?: boolean;
 }
 
 function normaliseToolCalls(value: unknown): ToolCall[] {

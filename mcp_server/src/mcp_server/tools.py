@@ -6,8 +6,10 @@ Argument types are todo_core's own annotated types: the published JSON schema (e
 formats) is generated from the same definitions that validate.
 
 Results: a success is one JSON text block (what the agent reads) plus the same data as
-structured content; a failure is an `isError` result whose text is the plain message
-("task 7 not found", "invalid arguments: title: ...", "database unavailable ...").
+structured content; a failure is an `isError` result whose text is one plain sentence ("task 7
+not found", "A title can be at most 200 characters; this one has 312.", "database unavailable
+..."), for the SDK's own argument check as for todo_core's rules (`todo_core.wording`).
+Changes carry `previous` (what the task was before), so a client can undo them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +47,7 @@ from todo_core.schemas import (
     Title,
 )
 from todo_core.tasks import TaskRepository
+from todo_core.wording import describe
 
 log = logging.getLogger("mcp_server.tools")
 
@@ -60,7 +64,22 @@ A tool error such as "task 7 not found" means no task with that id exists for th
 # deploy: clients may share them across users for a while (the agent keeps them per process).
 CATALOGUE_CACHE = CacheHint(ttl_ms=300_000, scope="public")
 
-mcp = MCPServer(
+
+class TodoMCPServer(MCPServer):
+    """The SDK's server, with arguments that fail the published schema answered in words too
+    (the SDK would send pydantic's text: "1 validation error for add_taskArguments ...")."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                raise
+            log.info("tool %r rejected arguments", name)
+            return _failure(describe(exc.__cause__))
+
+
+mcp = TodoMCPServer(
     name="todo-mcp-server",
     title="Todo Stack tasks",
     version="0.4.0",
@@ -76,6 +95,8 @@ class TaskResult(BaseModel):
     task_id: int
     status: Literal["created", "completed", "deleted", "updated"]
     title: str
+    # update_task: the old values of the fields it changed; delete_task: the whole task as it was.
+    previous: dict[str, Any] | None = None
 
 
 class TaskSummary(BaseModel):
@@ -109,19 +130,22 @@ def _failure(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-def _task_result(task: Any, status: str) -> CallToolResult:
-    return _success(TaskResult(task_id=task.id, status=status, title=task.title).model_dump(mode="json"))
+def _task_result(task: Any, status: str, previous: dict[str, Any] | None = None) -> CallToolResult:
+    result = TaskResult(task_id=task.id, status=status, title=task.title, previous=previous)
+    return _success(result.model_dump(mode="json", exclude_none=True))
+
+
+# What delete_task reports as `previous`: everything add_task needs to create the task again.
+_RESTORABLE = ("title", "description", "priority", "due_at", "tags", "recurrence", "completed")
+
+
+def _fields(task: TaskOut, names: Any) -> dict[str, Any]:
+    return task.model_dump(mode="json", include=set(names))
 
 
 def _invalid_arguments(exc: ValidationError, renamed: Mapping[str, str] | None = None) -> CallToolResult:
-    """'invalid arguments: title: String should have at least 1 character' - the argument named."""
-    problems = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
-        if loc:
-            loc[0] = (renamed or {}).get(loc[0], loc[0])
-        problems.append(f"{'.'.join(loc) or 'arguments'}: {error['msg']}")
-    return _failure("invalid arguments: " + "; ".join(problems))
+    """'A title can be at most 200 characters; this one has 312.' - the argument named, in words."""
+    return _failure(describe(exc, renamed))
 
 
 @contextlib.asynccontextmanager
@@ -282,7 +306,8 @@ async def complete_task(ctx: Context, task_id: TaskIdArg) -> Annotated[CallToolR
 @mcp.tool(
     description=(
         'Delete a task permanently. Example: {"task_id": 3}. '
-        'Returns {"task_id": 3, "status": "deleted", "title": "Team meeting"}; '
+        'Returns {"task_id": 3, "status": "deleted", "title": "Team meeting", "previous": {...the task\'s '
+        "title, description, priority, due_at, tags, recurrence, completed}} (enough to add it again); "
         'an unknown id gives the error "task 3 not found".'
     ),
     annotations=ToolAnnotations(
@@ -297,18 +322,19 @@ async def delete_task(ctx: Context, task_id: TaskIdArg) -> Annotated[CallToolRes
     async def body() -> CallToolResult:
         async with _repository(ctx) as tasks:
             task = await tasks.delete(task_id)
-        return _task_result(task, "deleted")
+        return _task_result(task, "deleted", _fields(task, _RESTORABLE))
 
     return await _run("delete_task", body)
 
 
 @mcp.tool(
     description=(
-        "Change a task's title, description, priority, due date or tags. Pass only what should "
-        "change: a left-out (or null) argument keeps its value. To clear the description or the due "
-        'date pass an empty string "", to remove all tags pass []. '
+        "Change a task's title, description, priority, due date, tags or completion. Pass only what "
+        "should change: a left-out (or null) argument keeps its value. To clear the description or the due "
+        'date pass an empty string "", to remove all tags pass []; completed false reopens a done task. '
         'Example: {"task_id": 1, "title": "Call mom tonight"}. '
-        'Returns {"task_id": 1, "status": "updated", "title": "Call mom tonight"}; '
+        'Returns {"task_id": 1, "status": "updated", "title": "Call mom tonight", "previous": {"title": '
+        '"Call mom"}} (the old value of each field it changed); '
         'an unknown id gives the error "task 1 not found".'
     ),
     annotations=ToolAnnotations(
@@ -330,18 +356,29 @@ async def update_task(
     priority: Annotated[Priority | None, Field(description="New priority: " + PRIORITY_HELP)] = None,
     due_at: Annotated[DueAt | Literal[""], Field(description=DUE_AT_HELP + ' "" removes the due date.')] = None,
     tags: Annotated[Tags | None, Field(description="Replaces all tags. " + TAGS_HELP)] = None,
+    completed: Annotated[
+        bool | None,
+        Field(
+            description="false reopens a completed task; true completes it (as complete_task, so a "
+            "repeating task gets its next occurrence)."
+        ),
+    ] = None,
 ) -> Annotated[CallToolResult, TaskResult]:
     async def body() -> CallToolResult:
         changes = _given(title=title, description=description, priority=priority, due_at=due_at, tags=tags)
         if changes.get("due_at") == "":
             changes["due_at"] = None  # explicitly set to null: TaskUpdate clears it
-        if not changes:
+        if not changes and completed is None:
             return _failure(
-                "invalid arguments: nothing to update; pass at least one of title, description, priority, due_at, tags"
+                "There is nothing to change: give a new title, description, priority, due date, tags or completed."
             )
         data = TaskUpdate(**changes)
         async with _repository(ctx) as tasks:
-            task = await tasks.update(task_id, data)
-        return _task_result(task, "updated")
+            before = await tasks.get(task_id)
+            task = await tasks.update(task_id, data) if changes else before
+            if completed is not None:
+                task = await tasks.set_completed(task_id, completed)
+        changed = [*changes, *(["completed"] if completed is not None else [])]
+        return _task_result(task, "updated", _fields(before, changed))
 
     return await _run("update_task", body)

@@ -23,11 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 1000
-TAG_MAX = 32
-TAGS_MAX = 10
-MESSAGE_MAX = 10_000
+# Re-exported: the limits are defined once, without database imports, in todo_core.limits.
+from todo_core.limits import DESCRIPTION_MAX as DESCRIPTION_MAX
+from todo_core.limits import MESSAGE_MAX as MESSAGE_MAX
+from todo_core.limits import TAG_MAX as TAG_MAX
+from todo_core.limits import TAGS_MAX as TAGS_MAX
+from todo_core.limits import TITLE_MAX as TITLE_MAX
 
 
 class Priority(enum.StrEnum):

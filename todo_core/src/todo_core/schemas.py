@@ -18,16 +18,9 @@ from pydantic import (
     field_validator,
 )
 
-from todo_core.models import (
-    DESCRIPTION_MAX,
-    MESSAGE_MAX,
-    TAG_MAX,
-    TAGS_MAX,
-    TITLE_MAX,
-    Priority,
-    Recurrence,
-    Role,
-)
+from todo_core.limits import DATE_ONLY_DUE_TIME, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, MessageText
+from todo_core.models import Priority, Recurrence, Role
+from todo_core.timezones import TimeZoneName
 
 INT32_MAX = 2**31 - 1
 LIST_LIMIT_MAX = 200
@@ -66,11 +59,6 @@ Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX), AfterValidator(_normalis
 DUE_AT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
 DUE_AT_MAX = datetime(9999, 1, 1, tzinfo=UTC)
 
-
-# A due date given without a time of day means this time, in the user's own time zone: what the
-# web form fills in (and what the assistant uses for "due Friday"). Noon, not midnight, so the
-# task stays on the same calendar day wherever it is shown.
-DATE_ONLY_DUE_TIME = "12:00"
 _FIRST_DAY, _LAST_DAY = DUE_AT_MIN.date().isoformat(), (DUE_AT_MAX.date() - timedelta(days=1)).isoformat()
 
 
@@ -203,9 +191,6 @@ class AuthOut(BaseModel):
     user: UserOut
 
 
-MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)]
-
-
 class ToolCall(BaseModel):
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
@@ -215,6 +200,10 @@ class ToolCall(BaseModel):
 class ChatIn(_Input):
     conversation_id: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
     message: MessageText
+    # Relative dates and times of day in the message are read in this zone; stored due dates are UTC.
+    timezone: TimeZoneName | None = Field(
+        default=None, description="The user's IANA time zone (e.g. Asia/Tokyo); UTC when absent"
+    )
 
 
 class ChatOut(BaseModel):

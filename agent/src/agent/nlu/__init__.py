@@ -1,7 +1,8 @@
-"""The `local` model's natural-language front end: parse → resolve in context → plan.
+"""The `local` model's natural-language front end: parse (the intent registry) → resolve in context → plan.
 
 `next_move(history, steps, now)` is the whole interface: `history` is the conversation up to and
-including the user's latest message, `steps` the tool calls already made for it in this run.
+including the user's latest message (assistant turns with their tool calls), `steps` the tool calls
+already made for it in this run, `now` the current time in the user's time zone.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from agent.nlu.context import Turn, resolve
-from agent.nlu.parser import Intent, parse
-from agent.nlu.planner import Plan, Step, ToolCall, plan
+from agent.nlu.intents import REGISTRY, Intent, Plan, Step, ToolCall, parse
+from agent.nlu.planner import plan
 
-__all__ = ["Intent", "Plan", "Step", "ToolCall", "Turn", "next_move", "parse"]
+__all__ = ["REGISTRY", "Intent", "Plan", "Step", "ToolCall", "Turn", "next_move", "parse"]
 
 
 def next_move(history: list[Turn], steps: list[Step], now: datetime) -> Plan:

@@ -1,9 +1,11 @@
 # ruff: noqa: E501 - regex tables read better unwrapped
-"""Due-date phrases ("tomorrow", "Friday", "in 3 days", "on 2026-12-01", "at 5pm") → datetimes.
+"""The date grammar: due-date phrases ("tomorrow at 9am", "Friday", "in 3 days", "on 2026-12-01",
+"tomorrow morning", "in 2 hours") → datetimes in the user's time zone.
 
-Everything is relative to an injected `now` (timezone-aware), so tests are deterministic. A phrase
-that names only a day resolves to 12:00 on that day in `now`'s time zone: midday keeps the calendar
-date the same for readers in any time zone from UTC-11 to UTC+11.
+Everything is relative to an injected `now`, aware and in the user's zone (a `ZoneInfo`), so tests
+are deterministic and "today" is the user's today. A phrase that names only a day means 12:00 that
+day, local. Wall-clock times are built with `local()`, which moves a time that does not exist (the
+hour skipped when clocks go forward) past the gap and takes the first of a repeated one.
 """
 
 from __future__ import annotations
@@ -11,9 +13,19 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-DEFAULT_TIME = time(12, 0)
+from todo_core.limits import DATE_ONLY_DUE_TIME
+
+DEFAULT_TIME = time.fromisoformat(DATE_ONLY_DUE_TIME)  # the web form's default too
+PARTS_OF_DAY = {"morning": time(9, 0), "afternoon": time(15, 0), "evening": time(20, 0), "night": time(21, 0)}
+
+
+def local(day: date, at: time, zone: tzinfo | None) -> datetime:
+    """`day` at wall-clock `at` in `zone`, a real instant even across a DST change."""
+    naive = datetime.combine(day, at, tzinfo=zone)
+    return naive.astimezone(UTC).astimezone(zone) if zone is not None else naive
+
 
 WEEKDAYS = {
     "monday": 0, "tuesday": 1, "tues": 1, "wednesday": 2, "weds": 2, "thursday": 3, "thurs": 3,
@@ -40,7 +52,9 @@ _ORD = r"(?:st|nd|rd|th)?"
 _LEAD = r"(?:(?:it'?s\s+|is\s+|to\s+be\s+)?(?:due|by|on|for|before|until|till)\s+(?:the\s+)?)?"
 
 # A time of day: "at 5pm", "at 17:30", "at noon", "5 pm".
-_TIME = r"(?:(?:at|@)\s*)?(?:(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)|(?:at|@)\s*(?P<hour24>\d{1,2}):(?P<minute24>\d{2})|(?:at\s+)?(?P<named>noon|midday|midnight))"
+_TIME = r"(?:(?:at|@)\s*)?(?:(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)|(?:at|@)\s*(?P<hour24>\d{1,2}):(?P<minute24>\d{2})|(?:at\s+)?(?P<named>noon|midday|midnight)|(?:in\s+the\s+|at\s+)(?P<part>morning|afternoon|evening|night))"
+# "tomorrow morning", "Friday evening": a part of the day right after a day.
+_PART_AFTER_DAY = r"(?:\s+(?P<part2>morning|afternoon|evening|night))"
 
 _DAY_PATTERNS: list[tuple[str, str]] = [
     ("iso", r"(?P<iso>\d{4}-\d{2}-\d{2})(?:[t ](?P<iso_time>\d{2}:\d{2})(?::\d{2})?)?"),
@@ -57,9 +71,14 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
 _DAY = "|".join(f"(?:{pattern})" for _, pattern in _DAY_PATTERNS)
 _BOUND_L, _BOUND_R = r"(?<![\w#-])", r"(?![\w-])"
 # "[due] <day> [at <time>]": one phrase, removed from a title as a whole.
-DUE_DAY_RE = re.compile(rf"{_BOUND_L}{_LEAD}(?:{_DAY})(?:\s*,?\s*{_TIME})?{_BOUND_R}", re.IGNORECASE)
+DUE_DAY_RE = re.compile(rf"{_BOUND_L}{_LEAD}(?:{_DAY}){_PART_AFTER_DAY}?(?:\s*,?\s*{_TIME})?{_BOUND_R}", re.IGNORECASE)
 # "[due] at <time>" on its own, or just before a day ("at 5pm tomorrow").
 TIME_RE = re.compile(rf"{_BOUND_L}{_LEAD}{_TIME}{_BOUND_R}", re.IGNORECASE)
+# "in 2 hours", "in 30 minutes": from now, not a wall-clock time.
+IN_HOURS_RE = re.compile(
+    rf"{_BOUND_L}(?:due\s+)?in\s+(?P<n>{_NUMBER}|half\s+an)\s+(?P<u>hours?|hrs?|minutes?|mins?){_BOUND_R}",
+    re.IGNORECASE,
+)
 # Only the day part, for questions such as "what's due today?".
 DAY_RE = re.compile(rf"{_BOUND_L}(?:{_DAY}){_BOUND_R}", re.IGNORECASE)
 
@@ -149,6 +168,8 @@ def _resolve_day(groups: dict[str, str | None], today: date) -> tuple[date | Non
 
 
 def _resolve_time(groups: dict[str, str | None]) -> time | None:
+    if part := groups.get("part") or groups.get("part2"):
+        return PARTS_OF_DAY[part.lower()]
     if named := groups.get("named"):
         return time(0, 0) if named.lower() == "midnight" else time(12, 0)
     if groups.get("hour24"):
@@ -164,8 +185,13 @@ def _resolve_time(groups: dict[str, str | None]) -> time | None:
 
 
 def find_due(text: str, now: datetime) -> DueMatch | None:
-    """The first due-date phrase in `text`, resolved against `now`."""
+    """The first due-date phrase in `text`, resolved against `now` (in the user's zone)."""
     today = now.date()
+    if match := IN_HOURS_RE.search(text):
+        amount = 0.5 if match.group("n").lower().startswith("half") else _number(match.group("n"))
+        unit = timedelta(hours=1) if match.group("u").lower().startswith("h") else timedelta(minutes=1)
+        when = (now + amount * unit).replace(second=0, microsecond=0)
+        return DueMatch(when=when, start=match.start(), end=match.end(), has_day=False)
     for match in DUE_DAY_RE.finditer(text):
         groups = match.groupdict()
         day, day_time = _resolve_day(groups, today)
@@ -176,17 +202,28 @@ def find_due(text: str, now: datetime) -> DueMatch | None:
             for before in TIME_RE.finditer(text, 0, match.start()):
                 if not text[before.end() : match.start()].strip() and (at := _resolve_time(before.groupdict())):
                     start = before.start()
-        when = datetime.combine(day, at or day_time or DEFAULT_TIME, tzinfo=now.tzinfo)
+        if at is None and groups.get("part2"):
+            at = PARTS_OF_DAY[(groups["part2"] or "").lower()]
+        when = local(day, at or day_time or DEFAULT_TIME, now.tzinfo)
         return DueMatch(when=when, start=start, end=match.end(), has_day=True)
     for match in TIME_RE.finditer(text):
         at = _resolve_time(match.groupdict())
         if at is None:
             continue
-        # A bare time: today if it is still ahead, else tomorrow.
-        day = today if at > now.time() else today + timedelta(days=1)
-        when = datetime.combine(day, at, tzinfo=now.tzinfo)
+        when = next_at(at, now)
         return DueMatch(when=when, start=match.start(), end=match.end(), has_day=False)
     return None
+
+
+def next_at(at: time, now: datetime) -> datetime:
+    """The next time the clock shows `at`: today if it is still ahead, else tomorrow."""
+    today = local(now.date(), at, now.tzinfo)
+    return today if today > now else local(now.date() + timedelta(days=1), at, now.tzinfo)
+
+
+def week_end(today: date) -> date:
+    """The Sunday that ends `today`'s week (Monday to Sunday)."""
+    return today + timedelta(days=6 - today.weekday())
 
 
 def find_day(text: str, now: datetime) -> date | None:
@@ -212,6 +249,6 @@ def format_due(value: datetime | str | None, now: datetime | None = None) -> str
     text = f"{value:%a} {value.day} {value:%b}"
     if now is not None and value.year != now.year:
         text += f" {value.year}"
-    if value.timetz().replace(tzinfo=None) != DEFAULT_TIME:
+    if value.time() != DEFAULT_TIME:
         text += f" at {value:%H:%M}"
     return text

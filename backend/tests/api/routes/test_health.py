@@ -15,9 +15,10 @@ from todo_core.testing.processes import ServiceProcess, http_status, wait_for
 def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """A PostgreSQL only this test uses, so it can be stopped and started again."""
     data_dir = Path("/tmp") / f"todo-readiness-{tmp_path_factory.getbasetemp().name}"
-    url, server = start_pgserver(data_dir)
+    url, _server = start_pgserver(data_dir)
     yield data_dir, url
-    server.cleanup()  # type: ignore[attr-defined]
+    # The test stops and restarts the server: stop the one running now, not the first handle.
+    start_pgserver(data_dir)[1].cleanup()  # type: ignore[attr-defined]
 
 
 def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], auth_secret: str) -> None:
