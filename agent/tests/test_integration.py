@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from todo_core.limits import MESSAGE_MAX
 from todo_core.testing.accounts import Account, signup
 from todo_core.testing.fake_openai import FakeChatCompletions
 from todo_core.testing.plugin import LOG_DIR
@@ -112,6 +113,12 @@ def test_contract_rows_through_the_agent_process(backend: httpx.Client, agent: h
 
     body = chat.say("complete task 999999")
     assert body["response"] == "I couldn't find task 999999."
+
+
+def test_a_message_of_the_longest_allowed_length_gets_a_reply(backend: httpx.Client, agent: httpx.Client) -> None:
+    text = ("what is pending " * MESSAGE_MAX)[:MESSAGE_MAX]
+    body = Chat(agent, signup(backend)).say(text)
+    assert body["response"].strip()
 
 
 def test_multi_turn_conversation(backend: httpx.Client, agent: httpx.Client) -> None:

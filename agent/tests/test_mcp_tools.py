@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import httpx2
 import pytest
+from agents import Agent, RunContextWrapper
+from agents.mcp import MCPUtil
 from fastapi.testclient import TestClient
 
 from agent.chat import build_provider, run_chat
@@ -81,6 +83,23 @@ async def test_a_turn_is_one_tools_call_once_the_catalogue_is_known(
     assert [auth for _, auth in pool.seen] == [f"Bearer {t}" for t in [alice.token] * 3 + [bob.token, alice.token]]
     assert titles(backend, alice) == {"Water plants", "Call grandma"}
     assert titles(backend, bob) == {"Feed the cat"}
+
+
+async def test_given_to_an_agent_as_mcp_servers_it_lists_the_real_tools_inside_a_turn(
+    backend: httpx.Client, service_env: dict[str, str], mcp_url: str
+) -> None:
+    dave = signup(backend)
+    mcp = TodoMCP(settings_for(service_env, mcp_url), pool := Recording())
+    with pytest.raises(RuntimeError, match="outside a chat turn"):
+        await mcp.list_tools()
+    async with mcp.turn(dave.token):
+        agent = Agent(name="probe", mcp_servers=[mcp])
+        function_tools = await MCPUtil.get_all_function_tools([mcp], False, RunContextWrapper(None), agent)
+        prompts = await mcp.list_prompts()
+    await pool.aclose()
+    assert {t.name for t in function_tools} == {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+    assert prompts.prompts == []  # the server publishes tools only
+    assert [auth for _, auth in pool.seen] == [f"Bearer {dave.token}"] * len(pool.seen)
 
 
 async def test_the_catalogue_is_fetched_again_when_it_expires(

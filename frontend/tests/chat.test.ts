@@ -56,18 +56,19 @@ describe("changesTasks", () => {
 
 describe("toDisplayMessages", () => {
   const base = { created_at: "2030-01-01T00:00:00Z" };
-  it("attaches tool-role rows to the following assistant reply", () => {
+  it("shows each assistant reply with the tools it ran, and skips malformed calls", () => {
     const messages: Message[] = [
       { ...base, id: 1, role: "user", content: "add milk", tool_calls: null },
-      { ...base, id: 2, role: "tool", content: "", tool_calls: [{ name: "add_task", arguments: {}, result: {} }] },
-      { ...base, id: 3, role: "assistant", content: "Added milk", tool_calls: null },
-      { ...base, id: 4, role: "assistant", content: "Done", tool_calls: [{ name: "list_tasks", arguments: {}, result: [] }] },
+      { ...base, id: 2, role: "assistant", content: "Added milk", tool_calls: [{ name: "add_task", arguments: {}, result: {} }] },
+      { ...base, id: 3, role: "assistant", content: "Hello", tool_calls: null },
+      { ...base, id: 4, role: "assistant", content: "Done", tool_calls: [{ name: "list_tasks", arguments: {}, result: [] }, { arguments: {} } as never] },
     ];
     const shown = toDisplayMessages(messages);
-    expect(shown.map((m) => [m.role, m.content, m.toolCalls.map((c) => c.name)])).toEqual([
-      ["user", "add milk", []],
-      ["assistant", "Added milk", ["add_task"]],
-      ["assistant", "Done", ["list_tasks"]],
+    expect(shown.map((m) => [m.key, m.role, m.content, m.toolCalls.map((c) => c.name)])).toEqual([
+      ["m1", "user", "add milk", []],
+      ["m2", "assistant", "Added milk", ["add_task"]],
+      ["m3", "assistant", "Hello", []],
+      ["m4", "assistant", "Done", ["list_tasks"]],
     ]);
   });
 });

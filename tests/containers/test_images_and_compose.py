@@ -29,7 +29,7 @@ from todo_core.testing.tiers import docker_env
 PYTHON_IMAGES = ["todo-backend", "todo-mcp-server", "todo-agent"]
 ALL_IMAGES = [*PYTHON_IMAGES, "todo-frontend"]
 SERVICES = ["backend", "mcp-server", "agent", "frontend"]
-MAX_ADDED_MB = 150  # what a runtime image may add above its base image (issue 14's goal)
+MAX_ADDED_MB = 150  # what a runtime image may add above its base image (the containers' size goal)
 READY_PATH = {
     "backend": "/health/ready",
     "mcp-server": "/health/ready",

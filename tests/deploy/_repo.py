@@ -134,7 +134,7 @@ def module_available(module: str) -> bool:
 
 
 def service_written(module: str) -> bool:
-    """Are the service's entry point and app there yet? (They are written in parallel with this suite.)"""
+    """Does the package have its entry point (`__main__`) and its app (`main`)?"""
     return module_available(f"{module}.__main__") and module_available(f"{module}.main")
 
 

@@ -1,4 +1,4 @@
-"""Issue 7: the `helm/todo-app` chart, rendered and linted by Helm's own Go code.
+"""The `helm/todo-app` chart, rendered and linted by Helm's own Go code.
 
 No cluster and no helm binary: helm-python-sdk (Helm v4's SDK) lints and renders the chart,
 kubernetes-validate checks every object against the Kubernetes schemas (the oldest supported release,
@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,6 @@ from _repo import (
     MIGRATION_SETTINGS,
     REPO_ROOT,
     contract,
-    module_available,
     settings_env_names,
 )
 
@@ -137,25 +135,11 @@ SERVICES = (
 BY_CHART = {s.chart: s for s in SERVICES}
 MIGRATING = ("backend", "mcp-server")  # charts whose pods run the migration first
 
-# Documented variables (docs/architecture.md "Configuration"), the fallback while a settings
-# class is not importable.
-_COMMON_ENV = {"ENVIRONMENT", "LOG_LEVEL", "HOST", "PORT", "RELOAD"}
-DOCUMENTED_ENV = {
-    "backend.settings:Settings": _COMMON_ENV | {"DATABASE_URL", "AUTH_SECRET", "AGENT_URL"},
-    "mcp_server.settings:Settings": _COMMON_ENV | {"DATABASE_URL", "AUTH_SECRET", "MCP_ALLOWED_HOSTS"},
-    "agent.settings:Settings": _COMMON_ENV
-    | {"AUTH_SECRET", "MCP_SERVER_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_MODEL"},
-    MIGRATION_SETTINGS: {"DATABASE_URL"},
-}
-
 
 def allowed_env(settings: str | None) -> frozenset[str]:
     if settings is None:
         return FRONTEND_ENV
-    if module_available(settings.split(":")[0]):
-        return settings_env_names(settings)
-    warnings.warn(f"{settings} is not importable yet: checking env names against the docs table", stacklevel=2)
-    return frozenset(DOCUMENTED_ENV[settings])
+    return settings_env_names(settings)
 
 
 # --------------------------------------------------------------------------------------------------

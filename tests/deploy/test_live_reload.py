@@ -1,4 +1,4 @@
-"""Issue 8: the local equivalent of Tilt's live update, measured.
+"""The local equivalent of Tilt's live update, measured.
 
 In the cluster Tilt syncs an edited file into the dev container and the server's own reloader
 (uvicorn --reload via RELOAD=true) picks it up, with no image rebuild. Here the dev target's exact

@@ -1,4 +1,4 @@
-"""Issue 8: the Tiltfile, evaluated with starlark-pyo3 and recording stand-ins for Tilt's builtins.
+"""The Tiltfile, evaluated with starlark-pyo3 and recording stand-ins for Tilt's builtins.
 
 What it builds is checked against the dev chart as Helm renders it (helm-python-sdk) and against the
 Dockerfiles' `dev` targets; the CI workflow is validated against the GitHub workflow schema.
@@ -125,12 +125,6 @@ def tilt() -> Tilt:
     return evaluate()
 
 
-def require_chart() -> None:
-    """The chart is written in parallel with this suite (issue 7); until it is in the checkout, skip."""
-    if not (CHART / "Chart.yaml").is_file() or not (CHART / "values-dev.yaml").is_file():
-        pytest.skip("helm/todo-app (with values-dev.yaml) is not in this checkout yet")
-
-
 # --------------------------------------------------------------------------------------------------
 # The dev chart as Helm renders it
 # --------------------------------------------------------------------------------------------------
@@ -148,7 +142,6 @@ class Workload:
 def rendered(tilt: Tilt) -> dict[str, Workload]:
     import helm_python as helm
 
-    require_chart()
     (chart_path,), kwargs = tilt.one("helm")
     values: dict[str, Any] = {}
     for path in kwargs.get("values", []):
@@ -228,7 +221,6 @@ def test_helm_renders_for_the_clusters_version(tilt: Tilt) -> None:
 
 
 def test_helm_call_names_the_chart_and_dev_values(tilt: Tilt) -> None:
-    require_chart()
     (chart_path,), kwargs = tilt.one("helm")
     assert chart_path == "helm/todo-app" and (REPO_ROOT / chart_path / "Chart.yaml").is_file()
     assert kwargs["namespace"] == "todo-app"
@@ -310,7 +302,6 @@ def test_dev_images_reload_in_place(tilt: Tilt) -> None:
             assert dev.env()["RELOAD"] == "true"
         else:
             assert dev.last("CMD").value == ("npm", "run", "dev")  # type: ignore[union-attr]
-    require_chart()
     values = yaml.safe_load((REPO_ROOT / "helm/todo-app/values-dev.yaml").read_text())
     assert values["global"]["reload"] is True
     assert values["global"]["readOnlyRootFilesystem"] is False  # Tilt writes the synced files

@@ -1,6 +1,6 @@
 """`make up` left alone: the dev stack (scripts/dev.py: reloaders on, `next dev`) stays quiet.
 
-Issue 16, item 4: the reloader used to watch the whole repository, logs included, so every log
+The reloader used to watch the whole repository, logs included, so every log
 line triggered another reload. Here the launcher runs a private copy (own PostgreSQL, logs and
 loopback ports, via --data-dir/--ports), the pages are used once in chromium (also checking, in
 `next dev`, that nothing covers the first task's checkbox and the console stays clean), and then

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability suite (issue 10).
+"""Fixtures of the reliability suite.
 
 `own_stack` is a private PostgreSQL (pgserver under /tmp) plus private backend, mcp-server and
 agent processes, created once per session and healed (database started, dead services restarted)

@@ -1,4 +1,4 @@
-"""PostgreSQL frozen mid-flight (SIGSTOP), then thawed (SIGCONT) - issue 16, item 6.
+"""PostgreSQL frozen mid-flight (SIGSTOP), then thawed (SIGCONT)
 
 A frozen server is the nasty kind of outage: sockets stay open and connects are accepted by the
 kernel, but nothing ever answers, so only the client's own timeouts end a wait. While REST and

@@ -57,7 +57,6 @@ OPERATIONS = {
 NO_INPUT = {"health", "health_ready", "me", "list_conversations", "logout"}
 MODES = {GenerationMode.POSITIVE: 0.7, GenerationMode.NEGATIVE: 0.3}  # share of each operation's budget
 CHECKS = [not_a_server_error, response_schema_conformance]
-FUZZ_STATS: Counter[str] = Counter()
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +150,6 @@ def test_backend_operation_survives_fuzzing(
         run()
     finally:
         session.close()
-        FUZZ_STATS.update({"cases": sum(statuses.values())})
-        FUZZ_STATS.update({f"status {code}": n for code, n in statuses.items()})
         counts = dict(sorted(statuses.items()))
         print(f"\n{operation_id} [{mode.value}]: {sum(statuses.values())} cases, statuses {counts}")
     assert not any(code >= 500 for code in statuses)
@@ -178,12 +175,6 @@ def test_inputs_the_fuzzer_broke_are_422(
         response = client.request(method, fuzz_user.path(suffix), params=params, json=body, headers=fuzz_user.headers)
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"][-1] in {"title", "tags", "q", "due_at", "due_before"}
-
-
-def test_fuzzing_summary() -> None:
-    """Printed for docs/reliability.md (runs after the fuzz cases in file order)."""
-    if FUZZ_STATS:
-        print(f"\nbackend fuzzing total: {dict(sorted(FUZZ_STATS.items()))}")
 
 
 # ---- the MCP endpoint with malformed input -----------------------------------------------------

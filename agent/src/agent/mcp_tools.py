@@ -43,7 +43,8 @@ class MCPUnavailable(Exception):
 class Catalogue:
     discover: types.DiscoverResult | None  # None: a pre-2026 server, which needs `initialize` per session
     version: str
-    tools: list[Tool]
+    mcp_tools: list[types.Tool]  # as the server lists them
+    tools: list[Tool]  # the same, as the SDK's function tools
     expires_at: float
 
 
@@ -231,14 +232,18 @@ class TodoMCP(MCPServer):
         ]
         log.info("MCP tool catalogue loaded", extra={"tools": [t.name for t in tools]})
         expires_at = time.monotonic() + self.settings.MCP_CATALOGUE_SECONDS
-        return Catalogue(session.discover_result, session.protocol_version or "auto", function_tools, expires_at)
+        return Catalogue(session.discover_result, session.protocol_version or "auto", tools, function_tools, expires_at)
+
+    @staticmethod
+    def _current_turn() -> TurnSession:
+        turn = _turn.get()
+        if turn is None:
+            raise RuntimeError("the MCP server was used outside a chat turn (`async with mcp.turn(token)`)")
+        return turn
 
     async def call_tool(
         self, tool_name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
     ) -> types.CallToolResult:
-        turn = _turn.get()
-        if turn is None:
-            raise RuntimeError("an MCP tool was called outside a chat turn")
         request = types.CallToolRequest(
             params=types.CallToolRequestParams(name=tool_name, arguments=arguments, _meta=meta)
         )
@@ -248,23 +253,34 @@ class TodoMCP(MCPServer):
         async def call(session: ClientSession) -> types.CallToolResult:
             return await session.send_request(request, types.CallToolResult)
 
-        result: types.CallToolResult = await turn.request(call, self._catalogue)
+        result: types.CallToolResult = await self._current_turn().request(call, self._catalogue)
         return result
 
+    # The rest of the SDK's MCPServer interface, for an agent given this server in `mcp_servers=`
+    # (chat.py passes the function tools from `turn()` instead). Each works inside a turn.
     async def list_tools(self, run_context: Any = None, agent: Any = None) -> list[types.Tool]:
-        raise NotImplementedError("the tools come from `turn()`")
+        await self._tools(self._current_turn())
+        return self._catalogue.mcp_tools  # type: ignore[union-attr]
 
     async def connect(self) -> None:
-        pass
+        pass  # sessions are opened per turn
 
     async def cleanup(self) -> None:
         pass
 
     async def list_prompts(self) -> types.ListPromptsResult:
-        raise NotImplementedError
+        async def call(session: ClientSession) -> types.ListPromptsResult:
+            return await session.list_prompts()
+
+        result: types.ListPromptsResult = await self._current_turn().request(call, self._catalogue)
+        return result
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None) -> types.GetPromptResult:
-        raise NotImplementedError
+        async def call(session: ClientSession) -> types.GetPromptResult:
+            return await session.get_prompt(name, arguments)
+
+        result: types.GetPromptResult = await self._current_turn().request(call, self._catalogue)
+        return result
 
 
 def leaves(exc: BaseException) -> list[BaseException]:

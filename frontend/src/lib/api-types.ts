@@ -325,7 +325,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "user" | "assistant" | "tool";
+        Role: "user" | "assistant";
         /** SignupIn */
         SignupIn: {
             /**

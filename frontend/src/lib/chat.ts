@@ -112,28 +112,12 @@ function normaliseToolCalls(value: unknown): ToolCall[] {
   );
 }
 
-/**
- * Stored messages -> chat bubbles. Tool-role rows are not shown as bubbles: their calls are
- * attached to the next assistant reply, so each reply shows the chips of the tools it ran.
- */
+/** Stored messages -> chat bubbles; each assistant reply shows the chips of the tools it ran. */
 export function toDisplayMessages(messages: Message[]): DisplayMessage[] {
-  const out: DisplayMessage[] = [];
-  let carried: ToolCall[] = [];
-  for (const message of messages) {
-    const calls = normaliseToolCalls(message.tool_calls);
-    if (message.role === "tool") {
-      carried = carried.concat(calls);
-      continue;
-    }
-    if (message.role === "assistant") {
-      out.push({ key: `m${message.id}`, role: "assistant", content: message.content, toolCalls: carried.concat(calls) });
-      carried = [];
-    } else {
-      out.push({ key: `m${message.id}`, role: "user", content: message.content, toolCalls: [] });
-    }
-  }
-  if (carried.length && out.length && out[out.length - 1].role === "assistant") {
-    out[out.length - 1].toolCalls.push(...carried);
-  }
-  return out;
+  return messages.map((message) => ({
+    key: `m${message.id}`,
+    role: message.role,
+    content: message.content,
+    toolCalls: message.role === "assistant" ? normaliseToolCalls(message.tool_calls) : [],
+  }));
 }

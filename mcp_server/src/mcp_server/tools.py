@@ -88,7 +88,7 @@ mcp = TodoMCPServer(
 )
 
 
-# ---- result shapes (the contract: ../shared/ARCHITECTURE.md "MCP server") ------------------------
+# ---- result shapes (the contract: docs/mcp.md "Tools") -----------------------------------------
 
 
 class TaskResult(BaseModel):

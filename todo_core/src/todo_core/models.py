@@ -47,7 +47,6 @@ class Recurrence(enum.StrEnum):
 class Role(enum.StrEnum):
     user = "user"
     assistant = "assistant"
-    tool = "tool"
 
 
 NAMING = {

@@ -63,7 +63,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ("day_after", r"(?P<day_after>the\s+day\s+after\s+tomorrow|day\s+after\s+tomorrow)"),
     ("relative", rf"in\s+(?P<count>{_NUMBER})\s+(?P<unit>days?|weeks?|months?)"),
     ("next_unit", r"(?P<next_unit>next\s+(?:week|month)|end\s+of\s+(?:the\s+)?(?:week|month)|this\s+weekend|the\s+weekend|weekend)"),
-    ("weekday", rf"(?:(?P<wd_mod>this|next|coming|this\s+coming)\s+)?(?P<weekday>{_WEEKDAY})\b"),
+    ("weekday", rf"(?:(?:this|next|coming|this\s+coming)\s+)?(?P<weekday>{_WEEKDAY})\b"),
     ("month_day", rf"(?P<md_month>{_MONTH})\.?\s+(?P<md_day>\d{{1,2}}){_ORD}(?:,?\s+(?P<md_year>\d{{4}}))?"),
     ("day_month", rf"(?:the\s+)?(?P<dm_day>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<dm_month>{_MONTH})\.?(?:,?\s+(?P<dm_year>\d{{4}}))?"),
 ]  # fmt: skip
@@ -88,7 +88,6 @@ class DueMatch:
     when: datetime
     start: int
     end: int
-    has_day: bool
 
 
 def _number(word: str) -> int:
@@ -102,7 +101,7 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _next_weekday(today: date, weekday: int, modifier: str | None) -> date:
+def _next_weekday(today: date, weekday: int) -> date:
     """The next occurrence strictly after today ("Friday" said on a Friday means a week later).
 
     "next Friday" is read the same way: people use it for both "the coming Friday" and "Friday
@@ -157,7 +156,7 @@ def _resolve_day(groups: dict[str, str | None], today: date) -> tuple[date | Non
             return date(today.year, today.month, calendar.monthrange(today.year, today.month)[1]), None
         return today + timedelta(days=(5 - today.weekday()) % 7 or 7), None  # the weekend: Saturday
     if weekday := groups.get("weekday"):
-        return _next_weekday(today, WEEKDAYS[weekday.lower()], groups.get("wd_mod")), None
+        return _next_weekday(today, WEEKDAYS[weekday.lower()]), None
     if groups.get("md_month"):
         month = MONTHS[(groups["md_month"] or "").lower()]
         return _day_with_year(today, month, int(groups["md_day"] or 0), groups.get("md_year")), None
@@ -191,7 +190,7 @@ def find_due(text: str, now: datetime) -> DueMatch | None:
         amount = 0.5 if match.group("n").lower().startswith("half") else _number(match.group("n"))
         unit = timedelta(hours=1) if match.group("u").lower().startswith("h") else timedelta(minutes=1)
         when = (now + amount * unit).replace(second=0, microsecond=0)
-        return DueMatch(when=when, start=match.start(), end=match.end(), has_day=False)
+        return DueMatch(when=when, start=match.start(), end=match.end())
     for match in DUE_DAY_RE.finditer(text):
         groups = match.groupdict()
         day, day_time = _resolve_day(groups, today)
@@ -205,13 +204,13 @@ def find_due(text: str, now: datetime) -> DueMatch | None:
         if at is None and groups.get("part2"):
             at = PARTS_OF_DAY[(groups["part2"] or "").lower()]
         when = local(day, at or day_time or DEFAULT_TIME, now.tzinfo)
-        return DueMatch(when=when, start=start, end=match.end(), has_day=True)
+        return DueMatch(when=when, start=start, end=match.end())
     for match in TIME_RE.finditer(text):
         at = _resolve_time(match.groupdict())
         if at is None:
             continue
         when = next_at(at, now)
-        return DueMatch(when=when, start=match.start(), end=match.end(), has_day=False)
+        return DueMatch(when=when, start=match.start(), end=match.end())
     return None
 
 

@@ -50,8 +50,6 @@ async def _begin(body: ChatIn, user: TokenUser, sessions: Sessions) -> tuple[int
         await repo.add_message(conversation_id, Role.user, body.message)
     history: list[dict[str, Any]] = []
     for m in earlier:
-        if m.role is Role.tool:
-            continue
         item: dict[str, Any] = {"role": m.role.value, "content": m.content}
         if m.role is Role.assistant and m.tool_calls:
             item["tool_calls"] = m.tool_calls

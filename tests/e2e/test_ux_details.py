@@ -1,4 +1,4 @@
-"""Issue 16 in the browser: due dates, the mobile tasks/chat switch, logout, rate limits, the URL
+"""In the browser: due dates, the mobile tasks/chat switch, logout, rate limits, the URL
 keeping filters, the favicon, "Was due", the title limit, and axe-core on every screen.
 
 Each scenario runs at desktop (1280x800) and mobile (390x844) size. Every page is watched: a
