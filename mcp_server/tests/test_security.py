@@ -11,6 +11,7 @@ import jwt
 import pytest
 from mcp.shared.exceptions import MCPError
 
+import todo_core
 from todo_core.auth import issue_token
 from todo_core.testing.accounts import Account
 from todo_core.testing.postgres import fetch, run_sync
@@ -99,7 +100,11 @@ def test_a_valid_token_is_accepted_on_a_raw_request(mcp_base_url: str, someone: 
     response = _post(mcp_base_url, INITIALIZE, someone.headers)
 
     assert response.status_code == 200, response.text
-    assert response.json()["result"]["serverInfo"]["name"] == "todo-mcp-server"
+    assert response.json()["result"]["serverInfo"] == {
+        "name": "todo-mcp-server",
+        "title": "Todo Stack tasks",
+        "version": todo_core.__version__,
+    }
 
 
 # ---- isolation between users -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ RELEASE = "todo"
 NAMESPACE = "todo-app"
 KUBE_VERSIONS = ("1.24", "1.30", "1.33")  # Chart.yaml: kubeVersion >=1.24
 OLDEST_SCHEMAS = "1.25"  # kubernetes-validate has no 1.24 schemas; 1.25 removed nothing the chart uses
-APP_VERSION = "0.4.0"
+APP_VERSION = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
 UID = 10001
 
 VALUES_FILES: dict[str, Path | None] = {

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
 
+import todo_core
 import todo_core.sse as sse
 from agent.settings import Settings, get_settings
 from todo_core.asgi import BodySizeLimit
@@ -144,7 +145,10 @@ def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.LOG_LEVEL)
     app = FastAPI(
-        title="Todo Stack agent", version="0.4.0", lifespan=lifespan, generate_unique_id_function=_operation_id
+        title="Todo Stack agent",
+        version=todo_core.__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
 

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+import todo_core
 from backend.api.routes import auth, chat, conversations, health, tasks
 from backend.errors import install_error_handlers
 from backend.settings import get_settings
@@ -54,7 +55,7 @@ def create_app() -> FastAPI:
     configure_logging(settings.LOG_LEVEL)
     app = FastAPI(
         title="Todo Stack API",
-        version="0.4.0",
+        version=todo_core.__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )

@@ -28,6 +28,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import todo_core
 from mcp_server.auth import request_user_id
 from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account, session_scope
 from todo_core.errors import TaskNotFound
@@ -82,7 +83,7 @@ class TodoMCPServer(MCPServer):
 mcp = TodoMCPServer(
     name="todo-mcp-server",
     title="Todo Stack tasks",
-    version="0.4.0",
+    version=todo_core.__version__,
     instructions=INSTRUCTIONS,
     cache_hints={"tools/list": CATALOGUE_CACHE, "server/discover": CATALOGUE_CACHE},
 )
