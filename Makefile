@@ -36,7 +36,10 @@ down:
 test: install $(INSPECTOR)/node_modules/.package-lock.json
 	bash scripts/install-browser.sh
 	cd frontend && npm test
-	$(VENV_PY) -m pytest
+	rm -rf test-artifacts/coverage
+	$(VENV_PY) -m coverage run -m pytest
+	@$(VENV_PY) -m coverage combine -q && $(VENV_PY) -m coverage report > test-artifacts/coverage/report.txt
+	@echo "Python coverage (test-artifacts/coverage/report.txt): $$(tail -n 1 test-artifacts/coverage/report.txt)"
 
 bench: install
 	$(VENV_PY) scripts/bench.py
