@@ -47,5 +47,5 @@ bench: install
 lint: install
 	$(VENV_PY) -m ruff check .
 	$(VENV_PY) -m ruff format --check .
-	$(VENV_PY) -m mypy todo_core/src backend/src mcp_server/src agent/src
+	$(VENV_PY) -m mypy todo_core/src backend/src mcp_server/src agent/src harness/src
 	cd frontend && npm run typecheck

@@ -1,4 +1,4 @@
-"""Shared fixtures for every package's tests: see todo_core/src/todo_core/testing/plugin.py."""
+"""Shared fixtures for every package's tests: see harness/src/todo_harness/plugin.py."""
 
 # Test modules under backend/tests etc. get names like `backend.tests.test_x` (importlib mode);
 # importing the real packages first keeps pytest from shadowing them with empty placeholders.
@@ -7,4 +7,4 @@ import backend  # noqa: F401
 import mcp_server  # noqa: F401
 import todo_core  # noqa: F401
 
-pytest_plugins = ["todo_core.testing.plugin"]
+pytest_plugins = ["todo_harness.plugin"]

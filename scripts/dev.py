@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
 sys.path.insert(0, str(ROOT / "todo_core" / "src"))
 
-from todo_core.testing.processes import http_status, wait_for  # noqa: E402
+from todo_harness.processes import http_status, wait_for  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _environment(data: Path, ports: tuple[int, ...]) -> tuple[dict[str, str], ob
     env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v}, **os.environ}
     server = None
     if not env.get("DATABASE_URL"):
-        from todo_core.testing.postgres import start_pgserver
+        from todo_harness.postgres import start_pgserver
 
         url, server = start_pgserver(data / "postgres")
         env["DATABASE_URL"] = url

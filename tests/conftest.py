@@ -1,7 +1,7 @@
 """Fixtures shared by the cross-service tiers under tests/: the browser, and the two tiers that need
 more than this machine's processes.
 
-Tier gating lives in `todo_core.testing.tiers`.
+Tier gating lives in `todo_harness.tiers`.
 
 - Container tier (tests/containers): the Docker engine that `DOCKER_HOST` (or the default socket)
   names. `built_images` builds every image once per session with `scripts/verify-images.sh build`.
@@ -21,9 +21,9 @@ from types import ModuleType
 
 import pytest
 
-from todo_core.testing.browser import CHROMIUM, CHROMIUM_ARGS
-from todo_core.testing.postgres import REPO_ROOT as REPO
-from todo_core.testing.tiers import docker_env, tier_unavailable
+from todo_harness.browser import CHROMIUM, CHROMIUM_ARGS
+from todo_harness.postgres import REPO_ROOT as REPO
+from todo_harness.tiers import docker_env, tier_unavailable
 
 # ---- the browser ----------------------------------------------------------------------------------
 

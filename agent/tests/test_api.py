@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from agent.settings import Settings, get_settings
 from todo_core.auth import issue_token
-from todo_core.testing.processes import free_port
+from todo_harness.processes import free_port
 
 SECRET = secrets.token_hex(32)
 

@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from todo_core.limits import MESSAGE_MAX
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.fake_openai import FakeChatCompletions
-from todo_core.testing.plugin import LOG_DIR
-from todo_core.testing.processes import ServiceProcess
+from todo_harness.accounts import Account, signup
+from todo_harness.fake_openai import FakeChatCompletions
+from todo_harness.plugin import LOG_DIR
+from todo_harness.processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from agent.chat import build_provider, run_chat
 from agent.mcp_tools import TodoMCP
 from agent.settings import Settings, get_settings
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.processes import ServiceProcess
+from todo_harness.accounts import Account, signup
+from todo_harness.processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
 

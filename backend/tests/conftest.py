@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account, signup
+from todo_harness.accounts import Account, signup
 
 
 @pytest.fixture

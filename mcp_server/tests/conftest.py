@@ -21,8 +21,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch, run_sync
+from todo_harness.accounts import Account, signup
+from todo_harness.postgres import fetch, run_sync
 
 
 @asynccontextmanager

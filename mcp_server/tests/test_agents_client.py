@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from todo_core.testing.accounts import Account
+from todo_harness.accounts import Account
 
 agents_mcp = pytest.importorskip("agents.mcp", reason="openai-agents is not installed")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from todo_core.testing.accounts import Account
+from todo_harness.accounts import Account
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSPECTOR_PREFIX = "mcp_server/tests/inspector"  # relative to the repo root, as in docs/mcp.md

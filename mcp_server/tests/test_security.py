@@ -13,8 +13,8 @@ from mcp.shared.exceptions import MCPError
 
 import todo_core
 from todo_core.auth import issue_token
-from todo_core.testing.accounts import Account
-from todo_core.testing.postgres import fetch, run_sync
+from todo_harness.accounts import Account
+from todo_harness.postgres import fetch, run_sync
 
 # Raw JSON-RPC over HTTP, as any client sends it.
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from todo_core.testing.accounts import signup
+from todo_harness.accounts import signup
 
 
 def test_token_check_answers_204_then_401_after_logout(backend_url: str, mcp_base_url: str, db: str) -> None:

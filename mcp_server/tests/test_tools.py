@@ -10,9 +10,9 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from todo_core.testing.accounts import Account
-from todo_core.testing.postgres import fetch
 from todo_core.wording import FIELD_NAMES
+from todo_harness.accounts import Account
+from todo_harness.postgres import fetch
 
 SUMMARY_KEYS = {"id", "title", "completed", "priority", "due_at", "tags"}
 

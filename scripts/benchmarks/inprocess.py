@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.run import LIST_QUERY, MCP_HEADERS, TASK_BODY, TASKS
 from benchmarks.stack import ROOT
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import fresh_database, start_pgserver
+from todo_harness.postgres import fresh_database, start_pgserver
 
 SCENARIOS = {"backend": ("list", "create"), "mcp-server": ("list_tasks", "add_task")}
 

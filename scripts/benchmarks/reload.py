@@ -1,11 +1,11 @@
 """Hot reload for `make bench`: the backend's dev server, a source edit to the new response.
 
-The measurement itself is shared with the live-reload test: todo_core.testing.live_reload.
+The measurement itself is shared with the live-reload test: todo_harness.live_reload.
 """
 
 from __future__ import annotations
 
-from todo_core.testing.live_reload import measure_backend_reload
+from todo_harness.live_reload import measure_backend_reload
 
 from .stack import LOG_DIR
 

@@ -17,9 +17,9 @@ import httpx
 import psutil
 
 from todo_core.migrate import migrate
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch, fresh_database, start_pgserver
-from todo_core.testing.processes import ServiceProcess, free_port
+from todo_harness.accounts import Account, signup
+from todo_harness.postgres import fetch, fresh_database, start_pgserver
+from todo_harness.processes import ServiceProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "test-artifacts" / "logs" / "bench"

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from todo_core.testing.postgres import REPO_ROOT
-from todo_core.testing.processes import free_port, wait_for
-from todo_core.testing.tiers import docker_env, tier_unavailable
+from todo_harness.postgres import REPO_ROOT
+from todo_harness.processes import free_port, wait_for
+from todo_harness.tiers import docker_env, tier_unavailable
 
 CHART = REPO_ROOT / "helm" / "todo-app"
 RELEASE = "todo"

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from todo_core.health import schema_head
-from todo_core.testing.browser import add_task, sign_up, task_item, unique_email
-from todo_core.testing.processes import http_status
+from todo_harness.browser import add_task, sign_up, task_item, unique_email
+from todo_harness.processes import http_status
 
 from .conftest import RELEASE, SERVICES, WORKLOADS, Release
 

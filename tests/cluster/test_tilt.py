@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 
 from todo_core.health import schema_head
-from todo_core.testing.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
-from todo_core.testing.processes import free_port, wait_for
-from todo_core.testing.tiers import copy_of_the_repository, docker_env, tier_unavailable
+from todo_harness.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
+from todo_harness.processes import free_port, wait_for
+from todo_harness.tiers import copy_of_the_repository, docker_env, tier_unavailable
 
 from .conftest import SERVICES, Cluster, run
 

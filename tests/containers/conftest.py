@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from todo_core.testing.postgres import REPO_ROOT as REPO
-from todo_core.testing.processes import free_port
-from todo_core.testing.tiers import docker_env
+from todo_harness.postgres import REPO_ROOT as REPO
+from todo_harness.processes import free_port
+from todo_harness.tiers import docker_env
 
 # compose service -> (host port variable, container port)
 PUBLISHED = {

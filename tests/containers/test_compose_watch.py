@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from todo_core.testing.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
-from todo_core.testing.processes import wait_for
-from todo_core.testing.tiers import copy_of_the_repository
+from todo_harness.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
+from todo_harness.processes import wait_for
+from todo_harness.tiers import copy_of_the_repository
 
 from .conftest import new_stack
 

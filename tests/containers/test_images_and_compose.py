@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from todo_core.testing.browser import add_task, sign_up, task_item, unique_email
-from todo_core.testing.postgres import REPO_ROOT
-from todo_core.testing.processes import wait_for
-from todo_core.testing.tiers import docker_env
+from todo_harness.browser import add_task, sign_up, task_item, unique_email
+from todo_harness.postgres import REPO_ROOT
+from todo_harness.processes import wait_for
+from todo_harness.tiers import docker_env
 
 PYTHON_IMAGES = ["todo-backend", "todo-mcp-server", "todo-agent"]
 ALL_IMAGES = [*PYTHON_IMAGES, "todo-frontend"]

@@ -307,7 +307,7 @@ def _image_env(stage_env: dict[str, str]) -> dict[str, str]:
 def test_runtime_cmd_started_as_a_process_reaches_health(
     name: str, parsed: dict[str, Dockerfile], database_url: str, auth_secret: str
 ) -> None:
-    from todo_core.testing.processes import ServiceProcess, free_port
+    from todo_harness.processes import ServiceProcess, free_port
 
     final = parsed[name].final
     command = list(final.last("CMD").value)  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ In the cluster Tilt syncs an edited file into the dev container and the server's
 (uvicorn --reload via RELOAD=true) picks it up, with no image rebuild. Here the dev target's exact
 command and environment run as a process on a copy of the backend's source (the repository's files
 are never touched); a route is edited and the time until the new response is served is measured and
-written to test-artifacts/live-reload.json. The measurement: todo_core.testing.live_reload.
+written to test-artifacts/live-reload.json. The measurement: todo_harness.live_reload.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from todo_core.testing.live_reload import BACKEND_SOURCE, ROUTE, measure_backend_reload
+from todo_harness.live_reload import BACKEND_SOURCE, ROUTE, measure_backend_reload
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _repo import REPO_ROOT, Dockerfile, contract

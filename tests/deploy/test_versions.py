@@ -17,7 +17,7 @@ import todo_core
 from tests.deploy._repo import REPO_ROOT
 
 VERSION = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
-PACKAGES = ("todo_core", "backend", "mcp_server", "agent")
+PACKAGES = ("todo_core", "backend", "mcp_server", "agent", "harness")
 CHART = REPO_ROOT / "helm" / "todo-app"
 
 

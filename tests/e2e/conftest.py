@@ -1,7 +1,7 @@
 """Fixtures for the browser end-to-end tests: Debian's chromium and the standalone frontend.
 
 The Python services (backend, mcp-server, agent) and PostgreSQL come from the shared plugin
-`todo_core.testing.plugin`; this adds the Next.js standalone server in front of them.
+`todo_harness.plugin`; this adds the Next.js standalone server in front of them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from todo_core.testing.processes import ServiceProcess, free_port
+from todo_harness.processes import ServiceProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "frontend"

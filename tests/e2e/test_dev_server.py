@@ -26,8 +26,8 @@ import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from todo_core.testing.browser import sign_up, unique_email
-from todo_core.testing.processes import free_port
+from todo_harness.browser import sign_up, unique_email
+from todo_harness.processes import free_port
 
 from .conftest import DESKTOP, MOBILE, REPO
 

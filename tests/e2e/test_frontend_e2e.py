@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from todo_core.testing.browser import (
+from todo_harness.browser import (
     PASSWORD,
     add_task,
     filters,
@@ -27,8 +27,8 @@ from todo_core.testing.browser import (
     task_titles,
     unique_email,
 )
-from todo_core.testing.fake_openai import FakeChatCompletions
-from todo_core.testing.processes import LOOPBACK, ServiceProcess
+from todo_harness.fake_openai import FakeChatCompletions
+from todo_harness.processes import LOOPBACK, ServiceProcess
 
 from .conftest import LOG_DIR, ConsoleGuard
 
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.e2e
 CHAT_TIMEOUT_MS = 60_000
 
 
-# ---- helpers only these scenarios use (the shared ones are in todo_core.testing.browser) ----------
+# ---- helpers only these scenarios use (the shared ones are in todo_harness.browser) ----------
 
 
 def chat_panel(page: Page) -> Locator:

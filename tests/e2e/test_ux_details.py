@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from todo_core.testing.browser import PASSWORD, add_task, filters, sign_up, task_item, task_titles, unique_email
+from todo_harness.browser import PASSWORD, add_task, filters, sign_up, task_item, task_titles, unique_email
 
 from .conftest import DESKTOP, MOBILE, ConsoleGuard, axe_violations
 

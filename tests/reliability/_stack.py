@@ -27,9 +27,9 @@ import httpx
 import psutil
 
 from todo_core.migrate import migrate
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import REPO_ROOT, fetch, fresh_database, run_sync, start_pgserver
-from todo_core.testing.processes import ServiceProcess, http_status
+from todo_harness.accounts import Account, signup
+from todo_harness.postgres import REPO_ROOT, fetch, fresh_database, run_sync, start_pgserver
+from todo_harness.processes import ServiceProcess, http_status
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}

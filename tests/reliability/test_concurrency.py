@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account, signup
+from todo_harness.accounts import Account, signup
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _stack import call_tool

@@ -28,8 +28,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.processes import ServiceProcess
+from todo_harness.accounts import Account, signup
+from todo_harness.processes import ServiceProcess
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _stack import MCP_HEADERS, rpc, tool_call

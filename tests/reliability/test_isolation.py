@@ -20,8 +20,8 @@ import jwt
 import pytest
 
 from todo_core.auth import issue_token
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch, run_sync
+from todo_harness.accounts import Account, signup
+from todo_harness.postgres import fetch, run_sync
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _stack import MCP_HEADERS, call_tool, rpc

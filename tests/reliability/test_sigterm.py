@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from todo_core.server import GRACEFUL_SHUTDOWN_SECONDS
-from todo_core.testing.processes import ServiceProcess, http_status
+from todo_harness.processes import ServiceProcess, http_status
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _stack import MCP_HEADERS, SlowRequest, Stack, tool_call

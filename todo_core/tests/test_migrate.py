@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from todo_core.health import schema_head
 from todo_core.migrate import migrate
 from todo_core.models import Base
-from todo_core.testing.postgres import fetch, fresh_database, run_sync
+from todo_harness.postgres import fetch, fresh_database, run_sync
 
 
 def test_concurrent_migrations_are_safe_and_idempotent(postgres_server_url: str) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from todo_core.health import database_readiness, schema_head
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import fresh_database, run_sync
+from todo_harness.postgres import fresh_database, run_sync
 
 
 def test_schema_states(postgres_server_url: str) -> None:

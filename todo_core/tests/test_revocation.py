@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from todo_core.db import normalize_database_url
 from todo_core.revocation import APPLICATION_NAME, RevocationList, revoke_token
-from todo_core.testing.postgres import asyncpg_dsn
+from todo_harness.postgres import asyncpg_dsn
 
 WAIT_SECONDS = 10.0  # generous: how long the listener may take to (re)connect or hear a notice
 

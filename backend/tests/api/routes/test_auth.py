@@ -6,7 +6,7 @@ import httpx
 import jwt
 import pytest
 
-from todo_core.testing.accounts import Account, signup
+from todo_harness.accounts import Account, signup
 
 
 def test_signup_returns_token_and_user(client: httpx.Client) -> None:

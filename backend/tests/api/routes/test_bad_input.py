@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account
-from todo_core.testing.postgres import fetch
+from todo_harness.accounts import Account
+from todo_harness.postgres import fetch
 
 
 async def _task_count(database_url: str) -> int:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account
-from todo_core.testing.postgres import fetch
-from todo_core.testing.processes import ServiceProcess
+from todo_harness.accounts import Account
+from todo_harness.postgres import fetch
+from todo_harness.processes import ServiceProcess
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def tool_names(reply: dict) -> list[str]:
 
 @pytest.fixture
 def user(chat_client: httpx.Client) -> Account:
-    from todo_core.testing.accounts import signup
+    from todo_harness.accounts import signup
 
     return signup(chat_client, "chatter@example.com")
 
@@ -143,7 +143,7 @@ def test_conversation_survives_backend_and_agent_restart(
 
 
 def test_tokens_scope_chat_to_the_caller(chat_client: httpx.Client, user: Account) -> None:
-    from todo_core.testing.accounts import signup
+    from todo_harness.accounts import signup
 
     chat_client.post(user.path(), json={"title": "Private plan"}, headers=user.headers)
     intruder = signup(chat_client, "intruder@example.com")
@@ -157,7 +157,7 @@ def test_tokens_scope_chat_to_the_caller(chat_client: httpx.Client, user: Accoun
 
 async def test_bad_input_is_4xx_and_stores_nothing(chat_client: httpx.Client, user: Account, db: str) -> None:
     other = say(chat_client, user, "hello")["conversation_id"]
-    from todo_core.testing.accounts import signup
+    from todo_harness.accounts import signup
 
     stranger = signup(chat_client, "stranger@example.com")
     cases = [

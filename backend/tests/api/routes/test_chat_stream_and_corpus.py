@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account, signup
+from todo_harness.accounts import Account, signup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "agent" / "tests"))
 from corpus import CASES, GIVEN, Case

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import fresh_database, run_sync, start_pgserver
-from todo_core.testing.processes import ServiceProcess, http_status, wait_for
+from todo_harness.postgres import fresh_database, run_sync, start_pgserver
+from todo_harness.processes import ServiceProcess, http_status, wait_for
 
 
 @pytest.fixture

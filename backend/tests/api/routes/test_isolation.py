@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account
+from todo_harness.accounts import Account
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import httpx
 
-from todo_core.testing.accounts import Account, signup
-from todo_core.testing.postgres import fetch, run_sync
+from todo_harness.accounts import Account, signup
+from todo_harness.postgres import fetch, run_sync
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 PROPAGATION_WAIT_SECONDS = 5.0  # generous: how long a notice may take to reach another process
@@ -76,8 +76,8 @@ def test_a_restarted_service_still_refuses_a_token_revoked_while_it_was_down(
     client: httpx.Client, alice: Account, service_env: dict[str, str]
 ) -> None:
     """Revocations are loaded from the table at start, not only heard as notices."""
-    from todo_core.testing.plugin import LOG_DIR
-    from todo_core.testing.processes import ServiceProcess
+    from todo_harness.plugin import LOG_DIR
+    from todo_harness.processes import ServiceProcess
 
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     fresh = ServiceProcess.python_module("mcp-after-logout", "mcp_server", service_env, log_dir=LOG_DIR)

@@ -13,9 +13,9 @@ from itertools import cycle
 import httpx
 import pytest
 
-from todo_core.testing.plugin import LOG_DIR
-from todo_core.testing.postgres import fetch, run_sync
-from todo_core.testing.processes import ServiceProcess
+from todo_harness.plugin import LOG_DIR
+from todo_harness.postgres import fetch, run_sync
+from todo_harness.processes import ServiceProcess
 
 PER_ACCOUNT = 3
 PER_ADDRESS = 6

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from todo_core.testing.accounts import Account
+from todo_harness.accounts import Account
 
 
 def _create(client: httpx.Client, user: Account, **fields: object) -> dict:
@@ -208,7 +208,7 @@ def test_pagination(client: httpx.Client, alice: Account, sample: dict) -> None:
 
 async def test_acknowledged_write_is_already_committed(client: httpx.Client, alice: Account, db: str) -> None:
     """A 201 means durable: the row is visible to another connection the moment the client has it."""
-    from todo_core.testing.postgres import fetch
+    from todo_harness.postgres import fetch
 
     for i in range(20):
         created = _create(client, alice, title=f"durable {i}")

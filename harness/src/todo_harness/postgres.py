@@ -24,7 +24,17 @@ from todo_core.db import asyncpg_dsn, normalize_database_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+def _repo_root() -> Path:
+    """The checkout this package was installed from (editable, by `uv sync`): where uv.lock is."""
+    for directory in Path(__file__).resolve().parents:
+        if (directory / "uv.lock").is_file():
+            return directory
+    raise RuntimeError(f"{__file__} is not inside the Todo Stack checkout (no uv.lock above it)")
+
+
+REPO_ROOT = _repo_root()
 TABLES = ("messages", "conversations", "tasks", "users", "revoked_tokens", "auth_attempts")
 
 

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import pytest
 
-from todo_core.testing.postgres import REPO_ROOT
+from todo_harness.postgres import REPO_ROOT
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from todo_core.testing.processes import LOOPBACK, free_port
+from todo_harness.processes import LOOPBACK, free_port
 
 
 class FakeChatCompletions:

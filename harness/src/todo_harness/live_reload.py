@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from todo_core.testing.postgres import REPO_ROOT
-from todo_core.testing.processes import ServiceProcess, free_port
+from todo_harness.postgres import REPO_ROOT
+from todo_harness.processes import ServiceProcess, free_port
 
 BACKEND_SOURCE = REPO_ROOT / "backend" / "src" / "backend"
 ROUTE = Path("backend") / "api" / "routes" / "health.py"

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from todo_core.migrate import migrate
-from todo_core.testing.postgres import REPO_ROOT, fresh_database, postgres_server, run_sync, truncate_all
-from todo_core.testing.processes import ServiceProcess, free_port
+from todo_harness.postgres import REPO_ROOT, fresh_database, postgres_server, run_sync, truncate_all
+from todo_harness.processes import ServiceProcess, free_port
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
 
