@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 from playwright.sync_api import Page, expect
 
 from todo_harness.browser import add_task, sign_up, task_item, unique_email
@@ -65,6 +67,45 @@ def test_every_runtime_image_adds_at_most_150_mb_above_its_base(built_images: li
         if r["bytes"] - r["base_bytes"] > MAX_ADDED_MB * 1e6
     }
     assert not too_big, f"runtime images adding more than {MAX_ADDED_MB} MB above their base: {too_big}"
+
+
+LIST_DISTRIBUTIONS = """
+import importlib.metadata, platform
+print(platform.python_version(), *{d.metadata["Name"] for d in importlib.metadata.distributions()})
+"""
+
+
+def locked_requirements(package: str, python_version: str) -> set[str]:
+    """What `uv sync --no-dev --package <package>` installs on Linux with that Python, from uv.lock."""
+    exported = subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "uv"), "export", "--frozen", "--no-dev", "--no-hashes",
+         "--no-emit-workspace", "--no-header", "--package", package],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    environment = {"python_version": python_version.rsplit(".", 1)[0], "python_full_version": python_version}
+    wanted = set()
+    for line in exported.splitlines():
+        if not line.strip() or line.startswith(("#", " ")):
+            continue
+        requirement, _, marker = line.partition(";")
+        if not marker.strip() or Marker(marker.strip()).evaluate(environment):
+            wanted.add(canonicalize_name(requirement.split("==")[0]))
+    return wanted
+
+
+@pytest.mark.parametrize(("image", "package"), zip(PYTHON_IMAGES, ["backend", "mcp-server", "agent"], strict=True))
+def test_each_runtime_image_holds_exactly_what_its_service_needs(
+    built_images: list[dict], image: str, package: str
+) -> None:
+    """Only the service's own locked dependencies: no test harness, and no database libraries in the
+    agent (it has no database)."""
+    python_version, *names = docker("run", "--rm", f"{image}:{tag()}", "python", "-c", LIST_DISTRIBUTIONS).split()
+    installed = {canonicalize_name(name) for name in names}
+    print(f"\n{image}: {len(installed)} distributions: {' '.join(sorted(installed))}")
+    assert not installed & {"todo-harness", "pytest", "playwright", "pgserver"}, "the test harness is in the image"
+    if package == "agent":
+        assert not installed & {"sqlalchemy", "asyncpg", "alembic"}, "database libraries in the agent image"
+    assert installed == locked_requirements(package, python_version) | {package, "todo-core"}
 
 
 STALE_STDLIB = """
