@@ -901,6 +901,14 @@ BAD_VALUES = [
         id="unknown-service-key",
     ),
     pytest.param({"replicaCount": 2}, "at '': additional properties 'replicaCount' not allowed", id="unknown-top-key"),
+    # The shared workload settings ($defs/workload) do not let one service take another's keys.
+    pytest.param({"backend": {"ingress": {"enabled": True}}}, "at '/backend/ingress'", id="ingress-is-the-frontends"),
+    pytest.param({"frontend": {"config": {"model": "x"}}}, "at '/frontend/config'", id="frontend-has-no-config"),
+    pytest.param(
+        {"mcp-server": {"config": {"model": "x"}}},
+        "at '/mcp-server/config': additional properties 'model' not allowed",
+        id="config-is-per-service",
+    ),
     pytest.param(
         {"ai-agent": {"replicaCount": 0}}, "at '/ai-agent/replicaCount': minimum: got 0, want 1", id="replicas-below-1"
     ),
