@@ -883,6 +883,28 @@ def test_dev_values_suit_tilt() -> None:
             assert rendering.get("ConfigMap", svc.deployment)["data"]["RELOAD"] == "true"
 
 
+def test_two_releases_share_a_namespace_once_the_second_renames_its_services() -> None:
+    """Service names are values (global.services.*.name, postgresql.service.name), defaults unchanged;
+    every other object is named after its release, and each release's URLs use its own Services."""
+    second = {
+        "global": {"services": {key: {"name": f"todo2-{key}"} for key in ("frontend", "backend", "mcp", "agent")}},
+        "postgresql": {"service": {"name": "todo2-postgres"}},
+    }
+    with helm.Chart.load(CHART) as chart:
+        manifests = chart.render(second, name="todo2", namespace=NAMESPACE, is_install=True)
+    objects = [
+        d for path, text in manifests.items() if not path.endswith("NOTES.txt") for d in yaml.safe_load_all(text) if d
+    ]
+
+    def names(items: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        return {(o["kind"], o["metadata"]["name"]) for o in items}
+
+    assert not names(objects) & names(rendered("default").objects)
+    config = {k: v for o in objects if o["kind"] == "ConfigMap" for k, v in o.get("data", {}).items()}
+    assert config["BACKEND_URL"] == "http://todo2-backend:8000" and config["AGENT_URL"] == "http://todo2-agent:8002"
+    assert config["MCP_SERVER_URL"] == "http://todo2-mcp:8001/mcp"
+
+
 # --------------------------------------------------------------------------------------------------
 # Bad values are refused, with a message that names the problem
 # --------------------------------------------------------------------------------------------------

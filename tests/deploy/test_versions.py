@@ -45,6 +45,7 @@ def test_the_chart_and_its_subcharts_have_the_workspace_version() -> None:
         sub = yaml.safe_load((CHART / "charts" / dependency["name"] / "Chart.yaml").read_text())
         assert sub["version"] == VERSION, dependency["name"]
         assert sub.get("appVersion", VERSION) == VERSION, dependency["name"]  # (the library chart has none)
+        assert sub.get("kubeVersion", umbrella["kubeVersion"]) == umbrella["kubeVersion"], dependency["name"]
 
 
 def test_compose_and_the_env_example_default_to_the_workspace_version() -> None:
