@@ -11,16 +11,9 @@ from pydantic_settings import NoDecode
 from todo_core.settings import AuthSettingsMixin, CommonSettings, DatabaseSettingsMixin
 
 # Host headers the /mcp endpoint accepts (DNS-rebinding protection); `name:*` allows any port.
-# Loopback for local runs and port-forwards, the Kubernetes Service (short and fully qualified)
-# and the docker compose service name.
-DEFAULT_ALLOWED_HOSTS = (
-    "127.0.0.1:*",
-    "localhost:*",
-    "[::1]:*",
-    "mcp-service:*",
-    "mcp-service.todo-app.svc.cluster.local:*",
-    "mcp-server:*",
-)
+# By default loopback only (local runs, port-forwards); each deployment lists the names it gives
+# the server: the chart its Service (short and fully qualified), compose its service name.
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 
 
 class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
