@@ -20,11 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from todo_harness.processes import http_status, wait_for
+from todo_harness.stack import FRONTEND_PORT, PYTHON_SERVICES, wiring
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
-sys.path.insert(0, str(ROOT / "todo_core" / "src"))
-
-from todo_harness.processes import http_status, wait_for  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,14 @@ class Service:
 
 
 PY = sys.executable
-DEFAULT_PORTS = (8000, 8001, 8002, 3000)
+# The order of --ports: backend,mcp-server,agent,frontend.
+PORT_ORDER = ("backend", "mcp-server", "agent", "frontend")
+DEFAULT_PORTS = {**{s.name: s.port for s in PYTHON_SERVICES}, "frontend": FRONTEND_PORT}
 
 
-def services(ports: tuple[int, ...] = DEFAULT_PORTS) -> list[Service]:
-    backend, mcp, agent, frontend = ports
-    return [
-        Service("backend", backend, "/health/ready", [PY, "-m", "backend"]),
-        Service("mcp-server", mcp, "/health/ready", [PY, "-m", "mcp_server"]),
-        Service("agent", agent, "/health/ready", [PY, "-m", "agent"]),
-        Service("frontend", frontend, "/api/health", ["npm", "run", "dev"]),
-    ]
+def services(ports: dict[str, int] = DEFAULT_PORTS) -> list[Service]:
+    python = [Service(s.name, ports[s.name], "/health/ready", [PY, "-m", s.module]) for s in PYTHON_SERVICES]
+    return [*python, Service("frontend", ports["frontend"], "/api/health", ["npm", "run", "dev"])]
 
 
 def _say(text: str) -> None:
@@ -62,7 +59,7 @@ def _dev_secret(data: Path) -> str:
     return path.read_text().strip()
 
 
-def _environment(data: Path, ports: tuple[int, ...]) -> tuple[dict[str, str], object | None]:
+def _environment(data: Path, ports: dict[str, int]) -> tuple[dict[str, str], object | None]:
     from dotenv import dotenv_values
 
     # Empty values (as in a fresh copy of .env.example) mean "not set", not "set to empty".
@@ -75,23 +72,14 @@ def _environment(data: Path, ports: tuple[int, ...]) -> tuple[dict[str, str], ob
         env["DATABASE_URL"] = url
         _say(f"embedded PostgreSQL 16 running, data in {data / 'postgres'}")
     env.setdefault("AUTH_SECRET", _dev_secret(data))
-    backend, mcp, agent, _frontend = ports
-    env.update(
-        {
-            "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
-            "HOST": "127.0.0.1",
-            "RELOAD": "true",
-            "AGENT_URL": env.get("AGENT_URL", f"http://127.0.0.1:{agent}"),
-            "MCP_SERVER_URL": env.get("MCP_SERVER_URL", f"http://127.0.0.1:{mcp}/mcp"),
-            "BACKEND_URL": env.get("BACKEND_URL", f"http://127.0.0.1:{backend}"),
-            "HOSTNAME": "127.0.0.1",  # next dev's bind address
-            "NEXT_TELEMETRY_DISABLED": "1",
-        }
-    )
-    return env, server
+    env.setdefault("ENVIRONMENT", "development")
+    for name, url in wiring(ports).items():  # unless .env or the environment says otherwise
+        env.setdefault(name, url)
+    env.update({"HOST": "127.0.0.1", "RELOAD": "true", "HOSTNAME": "127.0.0.1", "NEXT_TELEMETRY_DISABLED": "1"})
+    return env, server  # (HOSTNAME: next dev's bind address)
 
 
-def up(data: Path = DATA, ports: tuple[int, ...] = DEFAULT_PORTS) -> int:
+def up(data: Path = DATA, ports: dict[str, int] = DEFAULT_PORTS) -> int:
     pid_file, log_dir = data / "dev.pid", data / "logs"
     data.mkdir(exist_ok=True, parents=True)
     log_dir.mkdir(exist_ok=True)
@@ -188,10 +176,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--ports",
         type=lambda text: tuple(int(p) for p in text.split(",")),
-        default=DEFAULT_PORTS,
+        default=tuple(DEFAULT_PORTS[name] for name in PORT_ORDER),
         help="backend,mcp-server,agent,frontend (default 8000,8001,8002,3000)",
     )
     args = parser.parse_args()
-    if len(args.ports) != 4:
+    if len(args.ports) != len(PORT_ORDER):
         parser.error("--ports takes four ports: backend,mcp-server,agent,frontend")
-    sys.exit(up(args.data_dir, args.ports) if args.command == "up" else down(args.data_dir))
+    ports = dict(zip(PORT_ORDER, args.ports, strict=True))
+    sys.exit(up(args.data_dir, ports) if args.command == "up" else down(args.data_dir))

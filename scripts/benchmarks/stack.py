@@ -17,6 +17,7 @@ import httpx
 import psutil
 
 from todo_core.migrate import migrate
+from todo_harness import stack as harness_stack
 from todo_harness.accounts import Account, signup
 from todo_harness.postgres import fetch, fresh_database, start_pgserver
 from todo_harness.processes import ServiceProcess, free_port
@@ -25,14 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "test-artifacts" / "logs" / "bench"
 MIB = 1024 * 1024
 
-# name -> module run as `python -m <module>`; order = start order (the agent needs the MCP server).
-SERVICES = {
-    "baseline": "benchmarks.baseline_app",
-    "mcp-server": "mcp_server",
-    "backend": "backend",
-    "agent": "agent",
-}
-PYTHON_SERVICES = ("backend", "mcp-server", "agent")
+# name -> module run as `python -m <module>`: the baseline, then the services (todo_harness.stack).
+SERVICES = {"baseline": "benchmarks.baseline_app", **{s.name: s.module for s in harness_stack.PYTHON_SERVICES}}
+PYTHON_SERVICES = tuple(s.name for s in harness_stack.PYTHON_SERVICES)
 
 
 # The venv each service runs from: its image's dependency set (`uv sync --frozen --package <svc>`,
@@ -113,14 +109,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         scripts = str(ROOT / "scripts")
         return {
-            "ENVIRONMENT": "production",
-            "DATABASE_URL": self.database_url,
-            "AUTH_SECRET": self.auth_secret,
-            "AGENT_URL": f"http://127.0.0.1:{self.ports['agent']}",
-            "MCP_SERVER_URL": f"http://127.0.0.1:{self.ports['mcp-server']}/mcp",
-            "OPENAI_API_KEY": "",
-            "LOG_LEVEL": "WARNING",
-            "RELOAD": "false",
+            **harness_stack.service_env(self.database_url, self.auth_secret, self.ports, log_level="WARNING"),
             "PYTHONPATH": os.pathsep.join(filter(None, [scripts, os.environ.get("PYTHONPATH")])),
         }
 

@@ -27,6 +27,7 @@ import httpx
 import psutil
 
 from todo_core.migrate import migrate
+from todo_harness import stack
 from todo_harness.accounts import Account, signup
 from todo_harness.postgres import REPO_ROOT, fetch, fresh_database, run_sync, start_pgserver
 from todo_harness.processes import ServiceProcess, http_status
@@ -58,23 +59,12 @@ class Stack:
         self._db_cm = fresh_database(self.server_url, prefix=f"rel_{self.name}")
         self.database_url = self._db_cm.__enter__()
         run_sync(migrate(self.database_url, wait_seconds=30))
-        common = {
-            "ENVIRONMENT": "production",
-            "DATABASE_URL": self.database_url,
-            "AUTH_SECRET": self.auth_secret,
-            "OPENAI_API_KEY": "",
-            "LOG_LEVEL": "INFO",
-            "RELOAD": "false",
+        ports = stack.free_ports()
+        env = {
+            **stack.service_env(self.database_url, self.auth_secret, ports),
             "AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",  # every client here is 127.0.0.1
         }
-        mcp = ServiceProcess.python_module(f"rel-{self.name}-mcp", "mcp_server", common, log_dir=LOG_DIR)
-        agent = ServiceProcess.python_module(
-            f"rel-{self.name}-agent", "agent", {**common, "MCP_SERVER_URL": f"{mcp.url}/mcp"}, log_dir=LOG_DIR
-        )
-        backend = ServiceProcess.python_module(
-            f"rel-{self.name}-backend", "backend", {**common, "AGENT_URL": agent.url}, log_dir=LOG_DIR
-        )
-        self.services = {"mcp": mcp, "agent": agent, "backend": backend}
+        self.services = stack.python_processes(env, ports, log_dir=LOG_DIR, prefix=f"rel-{self.name}-")
         try:
             self.heal()
         except Exception:
@@ -153,7 +143,7 @@ class Stack:
 
     @property
     def mcp(self) -> ServiceProcess:
-        return self.services["mcp"]
+        return self.services["mcp-server"]
 
     @property
     def agent(self) -> ServiceProcess:

@@ -26,7 +26,7 @@ from _stack import Loop, Stack, call_tool, chat
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("victim", ["backend", "mcp", "agent"])
+@pytest.mark.parametrize("victim", ["backend", "mcp-server", "agent"])
 def test_kill_9_loses_no_acknowledged_write_and_the_conversation_continues(own_stack: Stack, victim: str) -> None:
     stack = own_stack
     user = stack.signup()

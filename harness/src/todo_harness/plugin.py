@@ -17,8 +17,9 @@ from collections.abc import Iterator
 import pytest
 
 from todo_core.migrate import migrate
+from todo_harness import stack
 from todo_harness.postgres import REPO_ROOT, fresh_database, postgres_server, run_sync, truncate_all
-from todo_harness.processes import ServiceProcess, free_port
+from todo_harness.processes import ServiceProcess
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
 
@@ -50,57 +51,41 @@ def auth_secret() -> str:
 @pytest.fixture(scope="session")
 def service_ports() -> dict[str, int]:
     """Ports chosen up front, so each service can be told where the others will be."""
-    return {"backend": free_port(), "mcp": free_port(), "agent": free_port()}
+    return stack.free_ports()
 
 
 @pytest.fixture(scope="session")
 def service_env(database_url: str, auth_secret: str, service_ports: dict[str, int]) -> dict[str, str]:
     return {
-        "ENVIRONMENT": "production",  # exercise the production checks, with a real secret
-        "DATABASE_URL": database_url,
-        "AUTH_SECRET": auth_secret,
-        "AGENT_URL": f"http://127.0.0.1:{service_ports['agent']}",
-        "MCP_SERVER_URL": f"http://127.0.0.1:{service_ports['mcp']}/mcp",
-        "OPENAI_API_KEY": "",
-        "LOG_LEVEL": "INFO",
-        "RELOAD": "false",
+        **stack.service_env(database_url, auth_secret, service_ports),
         # Every test client is 127.0.0.1, and the suite signs up hundreds of accounts: the
         # per-address brute-force limit would soon refuse them all. Its own tests set their own.
         "AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",
     }
 
 
-def _service(name: str, module: str, port: int, env: dict[str, str]) -> ServiceProcess:
-    process = ServiceProcess.python_module(name, module, env, log_dir=LOG_DIR)
-    process.port = port
-    process.env["PORT"] = str(port)
-    return process
+def _serve(name: str, env: dict[str, str], ports: dict[str, int]) -> Iterator[ServiceProcess]:
+    process = stack.python_process(stack.BY_NAME[name], env, ports, log_dir=LOG_DIR)
+    process.start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="session")
 def backend_server(service_env: dict[str, str], service_ports: dict[str, int]) -> Iterator[ServiceProcess]:
-    process = _service("backend", "backend", service_ports["backend"], service_env)
-    process.start()
-    yield process
-    process.stop()
+    yield from _serve("backend", service_env, service_ports)
 
 
 @pytest.fixture(scope="session")
 def mcp_server_process(service_env: dict[str, str], service_ports: dict[str, int]) -> Iterator[ServiceProcess]:
-    process = _service("mcp-server", "mcp_server", service_ports["mcp"], service_env)
-    process.start()
-    yield process
-    process.stop()
+    yield from _serve("mcp-server", service_env, service_ports)
 
 
 @pytest.fixture(scope="session")
 def agent_server(
     service_env: dict[str, str], service_ports: dict[str, int], mcp_server_process: ServiceProcess
 ) -> Iterator[ServiceProcess]:
-    process = _service("agent", "agent", service_ports["agent"], service_env)
-    process.start()
-    yield process
-    process.stop()
+    yield from _serve("agent", service_env, service_ports)
 
 
 @pytest.fixture
