@@ -21,7 +21,7 @@ from agent.settings import Settings, get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.auth import InvalidToken, bearer_token, decode_token
 from todo_core.limits import MESSAGE_MAX, MessageText
-from todo_core.logging import configure_logging
+from todo_core.logging import configure_logging, user_id_var
 from todo_core.metrics import metrics_server
 from todo_core.observability import RequestContext, error_body, request_id_headers
 from todo_core.timezones import DEFAULT_TIMEZONE, TimeZoneName
@@ -100,12 +100,13 @@ async def caller_token(authorization: Annotated[str | None, Header()] = None) ->
     settings = get_settings()
     try:
         token = bearer_token(authorization)
-        decode_token(token, settings.AUTH_SECRET.get_secret_value())
+        claims = decode_token(token, settings.AUTH_SECRET.get_secret_value())
     except InvalidToken as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
             headers={"WWW-Authenticate": "Bearer"},
         ) from None  # fmt: skip
+    user_id_var.set(claims["sub"])  # this turn's log lines name the user
     return token
 
 
