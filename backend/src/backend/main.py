@@ -15,7 +15,7 @@ from backend.settings import get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.logging import configure_logging
-from todo_core.metrics import instrument_engine, metrics_server
+from todo_core.metrics import metrics_server
 from todo_core.observability import RequestContext
 from todo_core.ratelimit import AuthRateLimiter
 from todo_core.revocation import RevocationList
@@ -30,7 +30,6 @@ def _operation_id(route: APIRoute) -> str:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     app.state.engine = create_engine(settings)
-    instrument_engine(app.state.engine)
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
     app.state.revocations.start()
@@ -44,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     chat.install(app)
     try:
-        with metrics_server(settings):
+        with metrics_server(settings, app.state.engine):
             yield
     finally:
         await chat.drain(app)  # streamed turns whose clients left still get stored

@@ -26,7 +26,7 @@ from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.health import database_readiness
 from todo_core.logging import configure_logging
-from todo_core.metrics import instrument_engine, metrics_server
+from todo_core.metrics import metrics_server
 from todo_core.observability import RequestContext
 from todo_core.revocation import RevocationList
 
@@ -72,13 +72,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings)
-        instrument_engine(app.state.engine)
         app.state.session_factory = create_session_factory(app.state.engine)
         app.state.auth_secret = secret
         app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
         app.state.revocations.start()
         try:
-            with metrics_server(settings):
+            with metrics_server(settings, app.state.engine):
                 async with session_manager.run():
                     yield
         finally:

@@ -113,12 +113,15 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
 
 @contextlib.contextmanager
-def metrics_server(settings: CommonSettings) -> Iterator[int | None]:
-    """Serve this process's metrics on HOST:METRICS_PORT while the block runs; yields the port
-    (METRICS_PORT=0 picks a free one) or None when METRICS_ENABLED is false."""
+def metrics_server(settings: CommonSettings, engine: AsyncEngine | None = None) -> Iterator[int | None]:
+    """Serve this process's metrics on HOST:METRICS_PORT while the block runs, and measure `engine`
+    (the service's database, if it has one); yields the port (METRICS_PORT=0 picks a free one) or
+    None when METRICS_ENABLED is false."""
     if not settings.METRICS_ENABLED:
         yield None
         return
+    if engine is not None:
+        instrument_engine(engine)
     try:
         server, thread = start_http_server(settings.METRICS_PORT, addr=settings.HOST)
     except OSError as exc:
