@@ -11,6 +11,8 @@ const nextConfig: NextConfig = {
   // This app lives inside a monorepo with other lockfiles; pin the tracing root to this folder so
   // the standalone output has server.js at its top level.
   outputFileTracingRoot: __dirname,
+  // Loaded from node_modules, not bundled: one copy of the metrics library per server process.
+  serverExternalPackages: ["prom-client"],
 };
 
 export default nextConfig;

@@ -12,6 +12,7 @@ from typing import Any
 import psutil
 
 from . import chat_latency as chat_latency_table
+from .metrics_cost import table as metrics_cost_table
 from .stack import ROOT
 
 BEGIN = "<!-- bench:results:begin (written by `make bench`; edit outside these markers) -->"
@@ -186,6 +187,8 @@ def section(results: dict[str, Any]) -> str:
     parts = [BEGIN, "### Latest run", machine(results), table(results)]
     if results.get("chat_latency"):
         parts.append(chat_latency(results["chat_latency"]))
+    if results.get("metrics_cost"):
+        parts.append(metrics_cost_table(results["metrics_cost"]))
     return "\n\n".join([*parts, END])
 
 

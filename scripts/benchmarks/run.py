@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from . import chat_latency, reload, wrk
+from . import chat_latency, metrics_cost, reload, wrk
 from .stack import MIB, PYTHON_SERVICES, ROOT, SERVICES, Stack, Users, count_tasks, database, runtime_pythons, seed
 
 TASKS = 100
@@ -180,6 +180,8 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
                 runs.update(_interleaved(stack, mode, binary, scenarios, plan, c, writers))
         for c in mode.chat_concurrency:
             runs.update(_interleaved(stack, mode, binary, ["chat"], plan, c, writers))
+        _say("metrics cost: the same requests with METRICS_ENABLED true and false")
+        results["metrics_cost"] = metrics_cost.measure(stack, mode, binary, plan, _interleaved)
         _say(f"chat latency: {mode.chat_turns} turns, one at a time, JSON and streamed")
         results["chat_latency"] = chat_latency.measure(stack.url("backend"), users.chat, mode.chat_turns)
         _say(chat_latency.table(results["chat_latency"]))

@@ -66,6 +66,13 @@ def test_tiny_bench_produces_every_number(tmp_path: Path, postgres_server_url: s
     assert text.count("| backend | list 100 tasks") == 2 and "| hot reload |" in text and "CPUs" in text
     assert "| backend | list 100 tasks" in done.stdout  # the table is printed too
 
+    cost = results["metrics_cost"]  # issue 19: metrics on vs off in the same run
+    assert set(cost["cost"]) == set(cost["cpu_cost"]) == {"backend.list", "mcp.list_tasks"}
+    for name, run in cost["runs"].items():
+        assert run["requests"] >= 1 and run["errors"] == 0 and _positive(run["cpu_ms_per_request"]), (name, run)
+    assert all(_positive(v) for v in cost["direct"].values())
+    assert "#### Metrics cost" in text
+
 
 @pytest.mark.parametrize(
     ("service", "scenario"),

@@ -49,6 +49,7 @@ class Service:
     command: str  # the documented process entry point
     settings: str | None  # "module:Class" whose fields are the variables it reads
     env_names: frozenset[str] = field(default_factory=frozenset)  # documented variables (non-Python)
+    metrics_port: int | None = None  # METRICS_PORT: Prometheus metrics on a port of their own
 
     @property
     def liveness(self) -> str:
@@ -71,7 +72,9 @@ _DEPLOY_NAMES = {
     "ai-agent": ("agent", "agent", "todo-agent", "agent.settings:Settings"),
     "frontend": ("frontend", "frontend", "todo-frontend", None),
 }
-FRONTEND_ENV = frozenset({"BACKEND_URL", "PORT", "HOSTNAME", "NODE_ENV", "NEXT_TELEMETRY_DISABLED"})
+FRONTEND_ENV = frozenset(
+    {"BACKEND_URL", "PORT", "HOSTNAME", "NODE_ENV", "NEXT_TELEMETRY_DISABLED", "METRICS_ENABLED", "METRICS_PORT"}
+)
 MIGRATION_SETTINGS = "todo_core.settings:MigrationSettings"
 MIGRATION_COMMAND = ["python", "-m", "todo_core.migrate"]
 
@@ -91,7 +94,7 @@ def contract() -> dict[str, Service]:
     text = ARCHITECTURE.read_text()
     services: dict[str, Service] = {}
     for row in _table_rows(text, "## Services, entry points, ports"):
-        name, _package, entry, port, health = row
+        name, _package, entry, port, metrics_port, health = row
         if name not in _DEPLOY_NAMES:
             continue
         compose_name, directory, image, settings = _DEPLOY_NAMES[name]
@@ -104,6 +107,7 @@ def contract() -> dict[str, Service]:
             command=re.findall(r"`([^`]+)`", entry)[0],
             settings=settings,
             env_names=FRONTEND_ENV if settings is None else frozenset(),
+            metrics_port=int(metrics_port),
         )
     assert set(services) == {"backend", "mcp-server", "agent", "frontend"}, services
     for service in services.values():

@@ -37,6 +37,15 @@ SERVICES = contract()
 POSTGRES_ENV = frozenset({"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"})
 REQUIRED_SECRETS = ("AUTH_SECRET", "POSTGRES_PASSWORD")
 INTERPOLATION = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::?[-?+][^}]*)?\}")
+OBSERVABILITY = ("prometheus", "grafana")  # the optional `observability` profile
+PROMETHEUS_CONFIG = REPO_ROOT / "observability" / "prometheus.yml"
+DASHBOARD = REPO_ROOT / "docs" / "grafana-dashboard.json"
+METRIC_SOURCES = (
+    "todo_core/src/todo_core/metrics.py",
+    "agent/src/agent/metrics.py",
+    "mcp_server/src/mcp_server/metrics.py",
+    "frontend/src/server/metrics.ts",
+)
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -67,7 +76,7 @@ def test_validates_against_the_compose_spec(path: Path) -> None:
 
 def test_services_and_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "migrate", *SERVICES}
+    assert set(services) == {"postgres", "migrate", *SERVICES, *OBSERVABILITY}
     postgres_image = with_defaults(services["postgres"]["image"])
     problem = image_tag_problem(postgres_image)
     assert problem is None and postgres_image.startswith("postgres:16."), problem
@@ -241,3 +250,46 @@ def test_dev_overlay_uses_dev_targets_and_watch_syncs_where_the_code_lives(compo
             assert dev[name]["environment"]["RELOAD"] == "true"
             assert dev[name]["environment"]["ENVIRONMENT"] == "development"
     assert dev["migrate"]["image"] == dev["backend"]["image"]
+
+
+def test_observability_profile_scrapes_every_metrics_port(compose: dict[str, Any]) -> None:
+    """No engine here can run Prometheus (no image registry): its configuration is checked instead."""
+    services = compose["services"]
+    for name in OBSERVABILITY:
+        assert services[name]["profiles"] == ["observability"], f"{name} would start without the profile"
+    for name in SERVICES:
+        assert "profiles" not in services[name]
+    prometheus = services["prometheus"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    assert REPO_ROOT / mounts["/etc/prometheus/prometheus.yml"] == PROMETHEUS_CONFIG
+    config = load(PROMETHEUS_CONFIG)
+    targets = {
+        job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]] for job in config["scrape_configs"]
+    }
+    expected = {name: [f"{name}:{service.metrics_port}"] for name, service in SERVICES.items()}
+    assert targets == expected  # compose service names and the documented METRICS_PORTs
+    for name, service in SERVICES.items():
+        metrics_port = env_of(services[name]).get("METRICS_PORT")
+        assert metrics_port in (None, str(service.metrics_port)), name  # the default, or set to it
+        published = [with_defaults(p).rsplit(":", 1)[-1] for p in services[name]["ports"]]
+        assert str(service.metrics_port) not in published, f"{name}: metrics must stay inside the compose network"
+    for name in OBSERVABILITY:
+        [port] = services[name]["ports"]
+        assert with_defaults(port).startswith("127.0.0.1:"), port
+    grafana_mounts = {v.split(":")[1]: v.split(":")[0] for v in services["grafana"]["volumes"]}
+    assert REPO_ROOT / grafana_mounts["/var/lib/grafana/dashboards/todo-stack.json"] == DASHBOARD
+
+
+def test_dashboard_queries_only_metrics_the_services_define() -> None:
+    import json
+
+    dashboard = json.loads(DASHBOARD.read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    assert len(exprs) >= 10
+    defined = set()
+    for source in METRIC_SOURCES:
+        defined |= set(re.findall(r"[\"'](todo_[a-z_]+)[\"']", (REPO_ROOT / source).read_text()))
+    used = {re.sub(r"_(bucket|count|sum|total)$", "", m) for e in exprs for m in re.findall(r"todo_[a-z_]+", e)}
+    assert used <= {re.sub(r"_total$", "", d) for d in defined}, used - defined
+    for concept in ("todo_http_requests", "todo_db_pool_checked_out", "todo_agent_tool_calls", "todo_mcp_tool_calls"):
+        assert concept in used, concept

@@ -201,10 +201,19 @@ class Rendering:
         return data
 
 
-def render_values(values: dict[str, Any]) -> Rendering:
+def render_values(values: dict[str, Any], api_versions: tuple[str, ...] = ()) -> Rendering:
+    """`api_versions`: APIs the cluster serves beyond the built-in ones (`helm template --api-versions`)."""
     # A fresh Chart per render: rendering can drop disabled subcharts from the loaded object.
     with helm.Chart.load(CHART) as chart:
-        manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+        if api_versions:
+            # Chart.render has no parameter for it; the native call it wraps takes `api_versions`.
+            from helm_python import _native
+
+            options = {"name": RELEASE, "namespace": NAMESPACE, "is_install": True, "api_versions": list(api_versions)}
+            raw = _native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(options))
+            manifests = json.loads(raw)
+        else:
+            manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
     objects: list[dict[str, Any]] = []
     sources: dict[int, str] = {}
     notes = ""
@@ -259,11 +268,20 @@ def selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+def metrics_port(svc: ChartService) -> int:
+    """The service's METRICS_PORT, as docs/architecture.md gives it."""
+    port = contract()[svc.docs_name].metrics_port
+    assert port is not None, svc.chart
+    return port
+
+
 def test_service_table_matches_architecture_docs() -> None:
     documented = contract()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["global"]["services"]
     for svc in SERVICES:
         doc = documented[svc.docs_name]
         assert (svc.port, svc.image) == (doc.port, doc.image), svc.chart
+        assert values[svc.key]["metricsPort"] == doc.metrics_port, svc.chart
         assert svc.liveness == doc.liveness, svc.chart
         assert svc.readiness == doc.health_paths[-1], svc.chart
         assert svc.settings == doc.settings, svc.chart
@@ -366,7 +384,8 @@ def test_services_have_the_contract_names_and_ports(values_set: str) -> None:
     rendering = rendered(values_set)
     for svc in SERVICES:
         service = rendering.get("Service", svc.service_name)
-        assert [p["port"] for p in service["spec"]["ports"]] == [svc.port]
+        ports = {p["name"]: (p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+        assert ports == {"http": (svc.port, "http"), "metrics": (metrics_port(svc), "metrics")}
         assert service["spec"]["type"] == "ClusterIP", "only the frontend is exposed, through the Ingress"
 
 
@@ -508,7 +527,10 @@ def test_probes_use_paths_the_service_serves(values_set: str, chart: str) -> Non
         probe = container[probe_name]["httpGet"]
         assert probe["path"] == path, (chart, probe_name)
         assert probe["port"] in port_names or probe["port"] == svc.port, (chart, probe_name)
-    assert container["ports"] == [{"name": "http", "containerPort": svc.port, "protocol": "TCP"}]
+    assert container["ports"] == [
+        {"name": "http", "containerPort": svc.port, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": metrics_port(svc), "protocol": "TCP"},
+    ]
 
 
 def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -783,9 +805,14 @@ def test_minikube_ingress_serves_todo_local() -> None:
 
 
 def ingress_allowed(
-    policies: list[dict[str, Any]], source: dict[str, str] | None, target: dict[str, str], port: int
+    policies: list[dict[str, Any]],
+    source: dict[str, str] | None,
+    target: dict[str, str],
+    port: int,
+    source_namespace: dict[str, str] | None = None,
 ) -> bool:
-    """NetworkPolicy semantics for one connection; source None = outside the namespace's pods."""
+    """NetworkPolicy semantics for one connection; source None = outside the namespace's pods;
+    `source_namespace`: the labels of another namespace the source pod runs in."""
     selecting = [
         p
         for p in policies
@@ -801,10 +828,16 @@ def ingress_allowed(
             peers = rule.get("from")
             if peers is None:
                 return True
-            if source is not None and any(
-                selector_matches(peer["podSelector"]["matchLabels"], source) for peer in peers if "podSelector" in peer
-            ):
-                return True
+            if source is None:
+                continue
+            for peer in peers:
+                if "namespaceSelector" in peer:  # pods of the namespaces it selects (these rules select no pod)
+                    if source_namespace is not None and selector_matches(
+                        peer["namespaceSelector"]["matchLabels"], source_namespace
+                    ):
+                        return True
+                elif source_namespace is None and selector_matches(peer["podSelector"]["matchLabels"], source):
+                    return True
     return False
 
 
@@ -833,6 +866,94 @@ def test_network_policies_allow_exactly_the_call_graph() -> None:
             assert actual == expected, f"{source or 'outside'} -> {target}:{port} allowed={actual}"
     for name in ("migrate", "smoke-test"):
         assert not ingress_allowed(policies, pods["backend"], pods[name], 8000), f"{name} accepts traffic"
+
+
+# --------------------------------------------------------------------------------------------------
+# Metrics (issue 19): ports, annotations, NetworkPolicy rule, ServiceMonitors
+# --------------------------------------------------------------------------------------------------
+
+SERVICE_MONITOR_API = "monitoring.coreos.com/v1/ServiceMonitor"
+SERVICE_MONITOR_SCHEMA = Path(__file__).parent / "servicemonitor-schema.yaml"
+SCRAPER_NAMESPACE = {"kubernetes.io/metadata.name": "monitoring", "todo-app/metrics-scraper": "true"}
+
+
+@pytest.mark.parametrize("values_set", ALL_SETS)
+def test_every_pod_says_where_its_metrics_are(values_set: str) -> None:
+    rendering = rendered(values_set)
+    for svc in SERVICES:
+        workload = deployment(rendering, svc.chart)
+        annotations = workload["spec"]["template"]["metadata"]["annotations"]
+        port = str(metrics_port(svc))
+        assert {k: v for k, v in annotations.items() if k.startswith("prometheus.io/")} == {
+            "prometheus.io/scrape": "true", "prometheus.io/port": port, "prometheus.io/path": "/metrics",
+        }, svc.chart  # fmt: skip
+        config = rendering.configmap_data(workload, main_container(workload))
+        assert (config["METRICS_ENABLED"], config["METRICS_PORT"]) == ("true", port), svc.chart
+
+
+def test_metrics_can_be_turned_off() -> None:
+    rendering = render_values({"global": {"metrics": {"enabled": False}}, "networkPolicy": {"enabled": True}})
+    for svc in SERVICES:
+        workload = deployment(rendering, svc.chart)
+        assert not any(k.startswith("prometheus.io/") for k in workload["spec"]["template"]["metadata"]["annotations"])
+        assert [p["name"] for p in main_container(workload)["ports"]] == ["http"]
+        assert [p["name"] for p in rendering.get("Service", svc.service_name)["spec"]["ports"]] == ["http"]
+        assert rendering.configmap_data(workload, main_container(workload))["METRICS_ENABLED"] == "false"
+    for policy in rendering.of_kind("NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            assert all("namespaceSelector" not in peer for peer in rule.get("from", [])), policy["metadata"]["name"]
+
+
+def test_only_a_scraper_namespace_reaches_the_metrics_ports() -> None:
+    rendering = rendered("production-like")
+    policies = rendering.of_kind("NetworkPolicy")
+    pods = {meta["labels"]["app.kubernetes.io/name"]: meta["labels"] for _o, meta, _s in rendering.pod_specs()}
+    prometheus = {"app.kubernetes.io/name": "prometheus"}
+    for svc in SERVICES:
+        target, port = pods[svc.chart], metrics_port(svc)
+        assert ingress_allowed(policies, prometheus, target, port, source_namespace=SCRAPER_NAMESPACE), svc.chart
+        assert not ingress_allowed(policies, prometheus, target, port, source_namespace={"team": "other"}), svc.chart
+        assert not ingress_allowed(policies, None, target, port), f"outside -> {svc.chart} metrics"
+        for source in pods.values():  # not even the release's own pods
+            assert not ingress_allowed(policies, source, target, port), f"{source} -> {svc.chart} metrics"
+        # ...and a scraper reaches only the metrics port, not the API.
+        if svc.chart != "frontend":
+            assert not ingress_allowed(policies, prometheus, target, svc.port, source_namespace=SCRAPER_NAMESPACE)
+    (ingress,) = rendering.of_kind("Ingress")
+    assert {p["backend"]["service"]["port"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]} == {"http"}
+
+
+def test_service_monitors_need_the_api_and_the_toggle() -> None:
+    on = {"serviceMonitor": {"enabled": True}}
+    assert not render_values(on).of_kind("ServiceMonitor"), "rendered for a cluster without the CRD"
+    assert not render_values({}, (SERVICE_MONITOR_API,)).of_kind("ServiceMonitor"), "rendered while turned off"
+    off = {**on, "global": {"metrics": {"enabled": False}}}
+    assert not render_values(off, (SERVICE_MONITOR_API,)).of_kind("ServiceMonitor")
+
+
+@pytest.mark.parametrize("values_set", ALL_SETS)
+def test_service_monitors_scrape_each_service_and_fit_the_crd_schema(values_set: str) -> None:
+    import jsonschema
+
+    values = deep_merge(
+        values_of(values_set), {"serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"release": "kps"}}}
+    )
+    rendering = render_values(values, (SERVICE_MONITOR_API,))
+    monitors = rendering.of_kind("ServiceMonitor")
+    assert len(monitors) == len(SERVICES)
+    validator = jsonschema.Draft202012Validator(yaml.safe_load(SERVICE_MONITOR_SCHEMA.read_text()))
+    scraped = set()
+    for monitor in monitors:
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(monitor)]
+        assert not errors, (monitor["metadata"]["name"], errors)
+        assert monitor["metadata"]["labels"]["release"] == "kps"
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        [service] = [s for s in rendering.of_kind("Service") if selector_matches(selector, s["metadata"]["labels"])]
+        [endpoint] = monitor["spec"]["endpoints"]
+        assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+        assert (endpoint["path"], endpoint["interval"]) == ("/metrics", "15s")
+        scraped.add(service["metadata"]["name"])
+    assert scraped == {svc.service_name for svc in SERVICES}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agents import Agent, ModelProvider, RunConfig, RunContextWrapper, Runner, ToolExecutionConfig
+from agents import (
+    Agent,
+    ModelProvider,
+    ModelResponse,
+    RunConfig,
+    RunContextWrapper,
+    RunHooks,
+    Runner,
+    ToolExecutionConfig,
+)
 from agents.exceptions import MaxTurnsExceeded
 from agents.models.interface import Model
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
@@ -21,6 +31,7 @@ from openai.types.responses import ResponseTextDeltaEvent
 
 from agent.local_model import LocalModelProvider
 from agent.mcp_tools import MCPUnavailable, TodoMCP, leaves
+from agent.metrics import MODEL_DURATION, MODEL_TOKENS
 from agent.settings import Settings
 from agent.tool_results import normalise_result
 from todo_core.timezones import DEFAULT_TIMEZONE, zone
@@ -176,6 +187,25 @@ def _agent_and_config(
     return agent, config
 
 
+class ModelMetrics(RunHooks[TurnContext]):
+    """Each model request's time and the tokens it reported (the local model reports none).
+    One per run: a run's model requests follow one another."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._started = 0.0
+
+    async def on_llm_start(self, *_args: Any) -> None:
+        self._started = time.perf_counter()
+
+    async def on_llm_end(self, _context: Any, _agent: Any, response: ModelResponse) -> None:
+        MODEL_DURATION.labels(self.model).observe(time.perf_counter() - self._started)
+        usage = response.usage
+        for kind, tokens in (("input", usage.input_tokens), ("output", usage.output_tokens)):
+            if tokens:
+                MODEL_TOKENS.labels(self.model, kind).inc(tokens)
+
+
 def _unwrap_unavailable(exc: Exception) -> None:
     if unavailable := next((e for e in leaves(exc) if isinstance(e, MCPUnavailable)), None):
         raise unavailable from None
@@ -191,8 +221,9 @@ async def run_chat(
             agent, config = _agent_and_config(tools, settings, provider, turn)
             try:
                 result = await Runner.run(
-                    agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn
-                )
+                    agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn,
+                    hooks=ModelMetrics(settings.model_name),
+                )  # fmt: skip
             except MaxTurnsExceeded:
                 log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
                 return ChatResult(response=TOO_MANY_STEPS)
@@ -222,8 +253,9 @@ async def stream_chat(
             yield StreamEvent("ready")
             agent, config = _agent_and_config(tools, settings, provider, turn)
             result = Runner.run_streamed(
-                agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn
-            )
+                agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn,
+                hooks=ModelMetrics(settings.model_name),
+            )  # fmt: skip
             names: dict[str, tuple[str, Any]] = {}
             try:
                 async for event in result.stream_events():

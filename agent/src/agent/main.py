@@ -17,11 +17,14 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 import todo_core
 import todo_core.sse as sse
+from agent.metrics import TURNS
 from agent.settings import Settings, get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.auth import InvalidToken, bearer_token, decode_token
 from todo_core.limits import MESSAGE_MAX, MessageText
-from todo_core.logging import configure_logging
+from todo_core.logging import configure_logging, user_id_var
+from todo_core.metrics import metrics_server
+from todo_core.observability import RequestContext, error_body, request_id_headers
 from todo_core.timezones import DEFAULT_TIMEZONE, TimeZoneName
 
 log = logging.getLogger("agent.main")
@@ -86,7 +89,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                "openai_base_url": settings.OPENAI_BASE_URL if settings.uses_openai else None},
     )  # fmt: skip
     try:
-        yield
+        with metrics_server(settings):
+            yield
     finally:
         await app.state.http.aclose()
         await app.state.provider.aclose()
@@ -97,12 +101,13 @@ async def caller_token(authorization: Annotated[str | None, Header()] = None) ->
     settings = get_settings()
     try:
         token = bearer_token(authorization)
-        decode_token(token, settings.AUTH_SECRET.get_secret_value())
+        claims = decode_token(token, settings.AUTH_SECRET.get_secret_value())
     except InvalidToken as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
             headers={"WWW-Authenticate": "Bearer"},
         ) from None  # fmt: skip
+    user_id_var.set(claims["sub"])  # this turn's log lines name the user
     return token
 
 
@@ -123,7 +128,8 @@ async def ensure_not_revoked(http: httpx2.AsyncClient, settings: Settings, token
     token could reach is behind that same server, which checks the token again on each tool call.
     """
     try:
-        answer = await http.get(settings.mcp_token_check_url, headers={"Authorization": f"Bearer {token}"})
+        headers = {"Authorization": f"Bearer {token}", **request_id_headers()}
+        answer = await http.get(settings.mcp_token_check_url, headers=headers)
     except httpx2.HTTPError as exc:
         log.warning("token check skipped: MCP server unreachable", extra={"error": type(exc).__name__})
         return
@@ -151,11 +157,12 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(RequestContext, metrics=settings.METRICS_ENABLED)  # outermost: sees every answer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return JSONResponse({"detail": "internal server error"}, status_code=500)
+        return JSONResponse(error_body("internal server error"), status_code=500, headers=request_id_headers())
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -201,8 +208,11 @@ def create_app() -> FastAPI:
                 result = await run_chat(messages, token, settings, state.provider, state.mcp, turn)
         except Exception as exc:
             if (failure := _failure(exc, settings)) is None:
+                TURNS.labels("failed", "false").inc()
                 raise
+            TURNS.labels("error", "false").inc()
             return _error(*failure)
+        TURNS.labels("ok", "false").inc()
         return ChatResponse(response=result.response, tool_calls=[ToolCallRecord(**c) for c in result.tool_calls])
 
     @app.post(
@@ -231,20 +241,25 @@ def create_app() -> FastAPI:
         except Exception as exc:
             await events.aclose()
             if (failure := _failure(exc, settings)) is None:
+                TURNS.labels("failed", "true").inc()
                 raise
+            TURNS.labels("error", "true").inc()
             return _error(*failure)
 
         async def body_stream() -> AsyncIterator[bytes]:
+            outcome = "ok"
             try:
                 async with asyncio.timeout_at(deadline):
                     async for event in events:
                         yield sse.encode(event.name, event.data)
             except Exception as exc:
+                outcome = "error"
                 if (failure := _failure(exc, settings)) is None:
                     log.exception("streamed chat turn failed")
-                    failure = (500, "the assistant failed unexpectedly")
-                yield sse.encode("error", {"status": failure[0], "detail": failure[1]})
+                    outcome, failure = "failed", (500, "the assistant failed unexpectedly")
+                yield sse.encode("error", {**error_body(failure[1]), "status": failure[0]})
             finally:
+                TURNS.labels(outcome, "true").inc()
                 await events.aclose()
 
         return StreamingResponse(body_stream(), media_type=sse.MEDIA_TYPE, headers=sse.STREAM_HEADERS)

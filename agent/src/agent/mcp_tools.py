@@ -28,7 +28,10 @@ from mcp import Client, ClientSession, types
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from agent.metrics import TOOL_CALLS, TOOL_DURATION
 from agent.settings import Settings
+from todo_core.metrics import bounded, timer
+from todo_core.observability import request_id_headers
 
 log = logging.getLogger("agent.mcp")
 
@@ -71,6 +74,7 @@ class TurnSession:
     def __init__(self, mcp: TodoMCP, token: str) -> None:
         self._mcp = mcp
         self._token = token
+        self._request_id = request_id_headers()  # of the chat request this turn serves
         self._task: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
         self._opening = asyncio.Lock()
@@ -80,7 +84,7 @@ class TurnSession:
     async def _open(self, catalogue: Catalogue | None) -> ClientSession:
         settings = self._mcp.settings
         http = httpx2.AsyncClient(
-            headers={"Authorization": f"Bearer {self._token}"},
+            headers={"Authorization": f"Bearer {self._token}", **self._request_id},
             timeout=httpx2.Timeout(settings.MCP_TIMEOUT_SECONDS, read=settings.MCP_TIMEOUT_SECONDS * 3),
             transport=_Lent(self._mcp.pool),
         )
@@ -253,8 +257,21 @@ class TodoMCP(MCPServer):
         async def call(session: ClientSession) -> types.CallToolResult:
             return await session.send_request(request, types.CallToolResult)
 
-        result: types.CallToolResult = await self._current_turn().request(call, self._catalogue)
-        return result
+        elapsed, outcome = timer(), "failed"
+        try:
+            result: types.CallToolResult = await self._current_turn().request(call, self._catalogue)
+            outcome = "error" if result.is_error else "ok"
+            return result
+        finally:
+            self._observe(tool_name, outcome, elapsed())
+
+    def _observe(self, tool_name: str, outcome: str, seconds: float) -> None:
+        """One metric sample and one log line per tool call (the turn's request id comes with it)."""
+        known = {tool.name for tool in self._catalogue.tools} if self._catalogue else ()
+        tool = bounded(tool_name, known)
+        TOOL_CALLS.labels(tool, outcome).inc()
+        TOOL_DURATION.labels(tool).observe(seconds)
+        log.info("tool call", extra={"tool": tool, "outcome": outcome, "duration_ms": round(seconds * 1000, 1)})
 
     # The rest of the SDK's MCPServer interface, for an agent given this server in `mcp_servers=`
     # (chat.py passes the function tools from `turn()` instead). Each works inside a turn.

@@ -12,6 +12,7 @@ from todo_core.settings import AuthSettingsMixin, CommonSettings
 
 class Settings(CommonSettings, AuthSettingsMixin):
     PORT: int = Field(default=8002, ge=1, le=65535)
+    METRICS_PORT: int = Field(default=9002, ge=0, le=65535)
     # The exact streamable-HTTP endpoint: `/mcp` with no trailing slash (`/mcp/` answers 307).
     MCP_SERVER_URL: str = "http://127.0.0.1:8001/mcp"
     # Set → the OpenAI API (or the OpenAI-compatible server at OPENAI_BASE_URL); unset → the local model.

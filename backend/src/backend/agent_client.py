@@ -11,6 +11,7 @@ import httpx
 from pydantic import ValidationError
 
 import todo_core.sse as sse
+from todo_core.observability import request_id_headers
 from todo_core.schemas import ToolCall
 
 log = logging.getLogger("backend.agent_client")
@@ -25,7 +26,7 @@ def _body(history: list[dict[str, Any]], timezone: str | None) -> dict[str, Any]
 
 
 def _headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}", **request_id_headers()}
 
 
 def _unavailable(exc: httpx.HTTPError) -> AgentUnavailable:

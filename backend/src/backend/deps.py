@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.settings import Settings, get_settings
 from todo_core.auth import REVOKED_MESSAGE, InvalidToken, bearer_token, decode_token
 from todo_core.db import session_scope
+from todo_core.logging import user_id_var
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -66,6 +67,7 @@ async def get_token_user(
     state = request.app.state
     if await state.revocations.is_revoked(claims["jti"], state.engine):
         raise _unauthorized(REVOKED_MESSAGE)
+    user_id_var.set(claims["sub"])  # this request's log lines name the user from here on
     return TokenUser(
         id=claims["sub"],
         email=str(claims.get("email", "")),

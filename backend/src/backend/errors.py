@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account
 from todo_core.errors import DomainError, EmailTaken, NotFound
+from todo_core.observability import error_body, request_id_headers
 from todo_core.ratelimit import RateLimited
 
 log = logging.getLogger("backend.errors")
@@ -40,9 +41,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if is_database_unavailable(exc):
             log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
-            return JSONResponse({"detail": DB_UNAVAILABLE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return JSONResponse(error_body(DB_UNAVAILABLE), status_code=503, headers=request_id_headers())
         log.exception("unhandled error", extra={"path": request.url.path})
-        return JSONResponse({"detail": "internal server error"}, status_code=500)
+        return JSONResponse(error_body("internal server error"), status_code=500, headers=request_id_headers())
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

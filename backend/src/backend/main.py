@@ -16,6 +16,8 @@ from backend.settings import get_settings
 from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.logging import configure_logging
+from todo_core.metrics import metrics_server
+from todo_core.observability import RequestContext
 from todo_core.ratelimit import AuthRateLimiter
 from todo_core.revocation import RevocationList
 
@@ -42,7 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     chat.install(app)
     try:
-        yield
+        with metrics_server(settings, app.state.engine):
+            yield
     finally:
         await chat.drain(app)  # streamed turns whose clients left still get stored
         await app.state.agent_client.aclose()
@@ -63,6 +66,7 @@ def create_app() -> FastAPI:
     for router in (health.router, auth.router, tasks.router, chat.router, conversations.router):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(RequestContext, metrics=settings.METRICS_ENABLED)  # outermost: sees every answer
     return app
 
 

@@ -10,6 +10,7 @@ from todo_core.settings import AuthSettingsMixin, CommonSettings, DatabaseSettin
 
 class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
     PORT: int = Field(default=8000, ge=1, le=65535)
+    METRICS_PORT: int = Field(default=9000, ge=0, le=65535)
     AGENT_URL: str = "http://127.0.0.1:8002"
     # A chat turn may run several tool calls; past this the user gets a 503, never a hang.
     AGENT_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)

@@ -2,6 +2,7 @@
 // request (run time), so one image works in every environment.
 import { NextResponse } from "next/server";
 import { TIMEOUT_MESSAGE, UNREACHABLE_MESSAGE, messageFromBody } from "@/lib/errors";
+import { currentRequestId, requestIdHeaders } from "./metrics";
 import { SESSION_COOKIE, getSession, type Session } from "./session";
 
 export const DEFAULT_BACKEND_URL = "http://127.0.0.1:8000";
@@ -26,7 +27,10 @@ export interface BackendCall {
 }
 
 export function jsonError(status: number, detail: string): NextResponse {
-  return NextResponse.json({ detail }, { status, headers: { "Cache-Control": "no-store" } });
+  // A failure on our side carries the request id, so a support request can find its log lines.
+  const requestId = status >= 500 ? currentRequestId() : undefined;
+  const body = requestId ? { detail, request_id: requestId } : { detail };
+  return NextResponse.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }
 
 function isTimeout(error: unknown): boolean {
@@ -39,7 +43,7 @@ function isTimeout(error: unknown): boolean {
  */
 export async function relay(call: BackendCall): Promise<NextResponse> {
   const url = `${backendUrl()}${call.path}${call.query && [...call.query].length ? `?${call.query}` : ""}`;
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", ...requestIdHeaders() };
   if (call.token) headers.Authorization = `Bearer ${call.token}`;
   if (call.body !== undefined) headers["Content-Type"] = "application/json";
   if (call.forwardedFor) headers["X-Forwarded-For"] = call.forwardedFor;

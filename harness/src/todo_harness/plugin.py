@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 
@@ -22,6 +23,11 @@ from todo_harness.postgres import REPO_ROOT, fresh_database, postgres_server, ru
 from todo_harness.processes import ServiceProcess
 
 LOG_DIR = REPO_ROOT / "test-artifacts" / "logs"
+
+
+def pytest_configure() -> None:
+    # Apps run in-process (their lifespan) serve metrics on a free port, never a service's default.
+    os.environ.setdefault("METRICS_PORT", "0")
 
 
 @pytest.fixture(scope="session")

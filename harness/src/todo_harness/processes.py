@@ -101,10 +101,16 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
+    @property
+    def metrics_url(self) -> str:
+        """Where a Python service serves its metrics (METRICS_PORT, a port of its own)."""
+        return f"http://{LOOPBACK}:{self.env['METRICS_PORT']}/metrics"
+
     @classmethod
     def python_module(cls, name: str, module: str, env: dict[str, str], **kwargs: object) -> ServiceProcess:
         port = free_port()
-        full_env = {**os.environ, **env, "HOST": LOOPBACK, "PORT": str(port)}
+        # A metrics port of its own, unless the caller chose one: concurrent test sessions never share one.
+        full_env = {**os.environ, "METRICS_PORT": str(free_port()), **env, "HOST": LOOPBACK, "PORT": str(port)}
         return cls(name=name, command=[sys.executable, "-m", module], port=port, env=full_env, **kwargs)  # type: ignore[arg-type]
 
     def start(self, timeout: float = 30.0) -> float:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todo_core.auth import REVOKED_MESSAGE, InvalidToken, bearer_token, decode_token
 from todo_core.db import DB_UNAVAILABLE, is_database_unavailable
+from todo_core.logging import user_id_var
 
 
 def _unauthorized(reason: str) -> JSONResponse:
@@ -61,6 +62,7 @@ class BearerAuth:
             request.state.auth_error = exc
             claims = decode_token(bearer_token(request.headers.get("authorization")), self.secret)
         request.state.user_id = claims["sub"]  # lives in scope["state"], which the MCP transport passes on
+        user_id_var.set(claims["sub"])
         await self.app(scope, receive, send)
 
 

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,6 +26,8 @@ from todo_core.asgi import BodySizeLimit
 from todo_core.db import create_engine, create_session_factory
 from todo_core.health import database_readiness
 from todo_core.logging import configure_logging
+from todo_core.metrics import metrics_server
+from todo_core.observability import RequestContext
 from todo_core.revocation import RevocationList
 
 MCP_PATH = "/mcp"
@@ -74,8 +77,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
         app.state.revocations.start()
         try:
-            async with session_manager.run():
-                yield
+            with metrics_server(settings, app.state.engine):
+                async with session_manager.run():
+                    yield
         finally:
             await app.state.revocations.stop()
             await app.state.engine.dispose()
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
+        middleware=[Middleware(RequestContext, metrics=settings.METRICS_ENABLED)],
     )
 
 

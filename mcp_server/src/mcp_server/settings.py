@@ -18,6 +18,7 @@ DEFAULT_ALLOWED_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 
 class Settings(CommonSettings, AuthSettingsMixin, DatabaseSettingsMixin):
     PORT: int = Field(default=8001, ge=1, le=65535)
+    METRICS_PORT: int = Field(default=9001, ge=0, le=65535)
     # Comma-separated `host[:port]` patterns, e.g. `mcp-service:*,mcp.example.com`.
     MCP_ALLOWED_HOSTS: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
 

@@ -30,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import todo_core
 from mcp_server.auth import request_user_id
+from mcp_server.metrics import TOOL_CALLS, TOOL_DURATION
 from todo_core.db import DB_UNAVAILABLE, is_database_unavailable, is_missing_account, session_scope
 from todo_core.errors import TaskNotFound
+from todo_core.metrics import bounded, timer
 from todo_core.models import DESCRIPTION_MAX, Priority, Recurrence
 from todo_core.schemas import (
     LIST_LIMIT_MAX,
@@ -71,6 +73,20 @@ class TodoMCPServer(MCPServer):
     (the SDK would send pydantic's text: "1 validation error for add_taskArguments ...")."""
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Each call counted and logged once, with its outcome and duration (the request id and user
+        come with the log context)."""
+        elapsed, outcome = timer(), "failed"
+        try:
+            result = await self._answer(name, arguments, context)
+            outcome = "error" if getattr(result, "is_error", False) else "ok"
+            return result
+        finally:
+            tool, seconds = bounded(name, TOOL_NAMES), elapsed()
+            TOOL_CALLS.labels(tool, outcome).inc()
+            TOOL_DURATION.labels(tool).observe(seconds)
+            log.info("tool call", extra={"tool": tool, "outcome": outcome, "duration_ms": round(seconds * 1000, 1)})
+
+    async def _answer(self, name: str, arguments: dict[str, Any], context: Any) -> Any:
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -383,3 +399,7 @@ async def update_task(
         return _task_result(task, "updated", _fields(before, changed))
 
     return await _run("update_task", body)
+
+
+# The label values the tool metrics may take (any other name a client sends counts as "other").
+TOOL_NAMES = frozenset(tool.__name__ for tool in (add_task, list_tasks, complete_task, delete_task, update_task))

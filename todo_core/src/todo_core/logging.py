@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+# Who and what a log line is about: set per request by todo_core.observability.RequestContext (the
+# request id) and by each service's authentication (the user id); asyncio copies them into every
+# task the request starts.
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+
+
+class RequestContextFilter(logging.Filter):
+    """Puts the current request id and user id on every record (fields `request_id`, `user_id`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (request_id := request_id_var.get()) is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        if (user_id := user_id_var.get()) is not None and not hasattr(record, "user_id"):
+            record.user_id = user_id
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,7 +48,15 @@ def logging_config(level: str) -> dict[str, object]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "filters": {"request": {"()": RequestContextFilter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+                "filters": ["request"],
+            }
+        },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"level": level},

@@ -27,6 +27,10 @@ class CommonSettings(BaseSettings):
     RELOAD: bool = False
     # Request bodies past this get 413 before they are parsed (todo_core.asgi.BodySizeLimit).
     MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
+    # Prometheus metrics on a port of their own (todo_core.metrics): each service sets its default;
+    # 0 picks a free port (tests).
+    METRICS_ENABLED: bool = True
+    METRICS_PORT: int = Field(default=9000, ge=0, le=65535)
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

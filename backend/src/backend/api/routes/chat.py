@@ -25,7 +25,9 @@ from backend.agent_client import AgentUnavailable, agent_stream, ask_agent, resu
 from backend.api.responses import USER_ROUTE, not_found
 from backend.deps import AgentClientDep, PathUser, SessionFactoryDep, TokenUser
 from todo_core.conversations import HISTORY_LIMIT, ConversationRepository
+from todo_core.metrics import timer
 from todo_core.models import Role
+from todo_core.observability import current_request_id
 from todo_core.schemas import ChatIn, ChatOut, ToolCall
 
 log = logging.getLogger("backend.chat")
@@ -66,6 +68,10 @@ async def _finish(sessions: Sessions, user_id: str, conversation_id: int, reply:
         )
 
 
+def _turn_fields(conversation_id: int, calls: list[ToolCall], seconds: float) -> dict[str, Any]:
+    return {"conversation_id": conversation_id, "tool_calls": len(calls), "duration_ms": round(seconds * 1000, 1)}
+
+
 def _unavailable(exc: AgentUnavailable) -> HTTPException:
     return HTTPException(
         status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"{exc}; your message was saved, please try again shortly"
@@ -82,11 +88,13 @@ def _unavailable(exc: AgentUnavailable) -> HTTPException:
 )
 async def chat(body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep) -> ChatOut:
     conversation_id, history = await _begin(body, user, sessions)
+    elapsed = timer()
     try:
         reply, tool_calls = await ask_agent(agent, user.token, history, body.timezone)
     except AgentUnavailable as exc:
         raise _unavailable(exc) from exc
     await _finish(sessions, user.id, conversation_id, reply, tool_calls)
+    log.info("chat turn", extra=_turn_fields(conversation_id, tool_calls, elapsed()))
     return ChatOut(conversation_id=conversation_id, response=reply, tool_calls=tool_calls)
 
 
@@ -140,6 +148,8 @@ async def _relay(
     not anyone still reads the queue."""
     text: list[str] = []
     calls: list[ToolCall] = []
+    elapsed = timer()
+    failed = {"request_id": current_request_id()}  # the task runs in a copy of the request's context
     try:
         try:
             async for event in events:
@@ -152,6 +162,7 @@ async def _relay(
                     await _finish(sessions, user_id, conversation_id, reply, tool_calls)
                     out = ChatOut(conversation_id=conversation_id, response=reply, tool_calls=tool_calls)
                     queue.put_nowait(sse.encode("done", out.model_dump(mode="json")))
+                    log.info("chat turn", extra=_turn_fields(conversation_id, tool_calls, elapsed()))
                     return
                 elif event.name == "error":
                     raise AgentUnavailable(f"the AI assistant failed: {event.data.get('detail', 'unknown error')}")
@@ -167,10 +178,12 @@ async def _relay(
         if calls or text:  # what the tools already changed is part of the conversation
             reply = ("".join(text).rstrip() + "\n\n" + INTERRUPTED).strip()
             await _finish(sessions, user_id, conversation_id, reply, calls)
-        queue.put_nowait(sse.encode("error", {"detail": f"{exc}; your message was saved, please try again shortly"}))
+        detail = f"{exc}; your message was saved, please try again shortly"
+        queue.put_nowait(sse.encode("error", {"detail": detail, **failed}))
     except Exception:
         log.exception("streamed chat turn failed", extra={"conversation_id": conversation_id})
-        queue.put_nowait(sse.encode("error", {"detail": "the chat failed unexpectedly; your message was saved"}))
+        detail = "the chat failed unexpectedly; your message was saved"
+        queue.put_nowait(sse.encode("error", {"detail": detail, **failed}))
     finally:
         queue.put_nowait(None)
 

@@ -1,8 +1,9 @@
+import { instrumented } from "@/server/metrics";
 import { CHAT_TIMEOUT_MS, jsonError, readJson, relay, userPath, withSession } from "@/server/backend";
 
 export const dynamic = "force-dynamic";
 
-export function POST(request: Request) {
+function handlePOST(request: Request) {
   return withSession(async (session) => {
     const body = await readJson(request);
     if (!body || typeof body !== "object") return jsonError(400, "Send the message as JSON.");
@@ -15,3 +16,5 @@ export function POST(request: Request) {
     });
   });
 }
+
+export const POST = instrumented("/api/chat", "POST", handlePOST);

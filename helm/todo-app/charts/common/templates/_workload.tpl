@@ -32,6 +32,23 @@ ENVIRONMENT: {{ $g.environment | quote }}
 LOG_LEVEL: {{ $g.logLevel | quote }}
 PORT: {{ (index $g.services .service).port | toString | quote }}
 RELOAD: {{ $g.reload | toString | quote }}
+{{ include "common.metricsConfig" . }}
+{{- end -}}
+
+{{/* METRICS_ENABLED and METRICS_PORT, the same names for every service. Args: ctx, service. */}}
+{{- define "common.metricsConfig" -}}
+METRICS_ENABLED: {{ .ctx.Values.global.metrics.enabled | toString | quote }}
+METRICS_PORT: {{ (index .ctx.Values.global.services .service).metricsPort | toString | quote }}
+{{- end -}}
+
+{{/* Pod annotations that tell an annotation-driven Prometheus where to scrape. Arg: chart context. */}}
+{{- define "common.scrapeAnnotations" -}}
+{{- $spec := include "common.spec" . | fromYaml -}}
+{{- if .Values.global.metrics.enabled -}}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ (index .Values.global.services $spec.service).metricsPort | toString | quote }}
+prometheus.io/path: /metrics
+{{- end -}}
 {{- end -}}
 
 {{- define "common.configmap" -}}
@@ -68,6 +85,13 @@ spec:
       port: {{ $ref.port }}
       targetPort: http
       protocol: TCP
+    {{- if .Values.global.metrics.enabled }}
+    # Prometheus metrics: scraped in-cluster only (the Ingress routes the frontend's http port alone).
+    - name: metrics
+      port: {{ $ref.metricsPort }}
+      targetPort: metrics
+      protocol: TCP
+    {{- end }}
 {{- end -}}
 
 {{- define "common.probe" -}}
@@ -116,6 +140,9 @@ spec:
         {{- if or $spec.secretEnv $spec.migrate }}
         checksum/secret: {{ include "common.secretChecksum" . }}
         {{- end }}
+        {{- with include "common.scrapeAnnotations" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with .Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -143,6 +170,11 @@ spec:
             - name: http
               containerPort: {{ $ref.port }}
               protocol: TCP
+            {{- if .Values.global.metrics.enabled }}
+            - name: metrics
+              containerPort: {{ $ref.metricsPort }}
+              protocol: TCP
+            {{- end }}
           envFrom:
             - configMapRef:
                 name: {{ include "common.fullname" . }}

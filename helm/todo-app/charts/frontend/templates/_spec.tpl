@@ -20,4 +20,5 @@ config:
   HOSTNAME: "0.0.0.0"
   NODE_ENV: {{ .Values.global.environment | quote }}
   NEXT_TELEMETRY_DISABLED: "1"
+  {{- include "common.metricsConfig" (dict "ctx" . "service" "frontend") | nindent 2 }}
 {{- end -}}

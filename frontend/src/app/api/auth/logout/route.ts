@@ -1,3 +1,4 @@
+import { instrumented } from "@/server/metrics";
 import { NextResponse } from "next/server";
 import { relay } from "@/server/backend";
 import { SESSION_COOKIE, getSession } from "@/server/session";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
  * the cookie here. The cookie goes even when the backend cannot be reached; the answer then says
  * so (503), because the token itself is still valid until it expires.
  */
-export async function POST() {
+async function handlePOST() {
   const session = await getSession();
   let response: NextResponse = new NextResponse(null, { status: 204 });
   if (session) {
@@ -20,3 +21,5 @@ export async function POST() {
   response.cookies.delete(SESSION_COOKIE);
   return response;
 }
+
+export const POST = instrumented("/api/auth/logout", "POST", handlePOST);

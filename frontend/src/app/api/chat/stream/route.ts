@@ -1,3 +1,4 @@
+import { instrumented, requestIdHeaders } from "@/server/metrics";
 import { NextResponse } from "next/server";
 import { UNREACHABLE_MESSAGE, messageFromBody } from "@/lib/errors";
 import { backendUrl, jsonError, readJson, userPath, withSession } from "@/server/backend";
@@ -15,7 +16,7 @@ const STREAM_HEADERS = {
  * A streamed chat turn: the backend's server-sent events, passed through as they arrive. The
  * browser going away aborts the upstream request; the backend still finishes and stores the turn.
  */
-export function POST(request: Request) {
+function handlePOST(request: Request) {
   return withSession(async (session) => {
     const body = await readJson(request);
     if (!body || typeof body !== "object") return jsonError(400, "Send the message as JSON.");
@@ -24,6 +25,7 @@ export function POST(request: Request) {
       upstream = await fetch(`${backendUrl()}${userPath(session, "/chat/stream")}`, {
         method: "POST",
         headers: {
+          ...requestIdHeaders(),
           Accept: "text/event-stream",
           Authorization: `Bearer ${session.token}`,
           "Content-Type": "application/json",
@@ -51,3 +53,5 @@ export function POST(request: Request) {
     return new NextResponse(upstream.body, { status: 200, headers: STREAM_HEADERS });
   });
 }
+
+export const POST = instrumented("/api/chat/stream", "POST", handlePOST);

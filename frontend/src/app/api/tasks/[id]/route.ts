@@ -1,3 +1,4 @@
+import { instrumented } from "@/server/metrics";
 import { jsonError, parseId, readJson, relay, userPath, withSession } from "@/server/backend";
 
 export const dynamic = "force-dynamic";
@@ -6,13 +7,13 @@ type Context = { params: Promise<{ id: string }> };
 
 const NOT_FOUND = "That task was not found. It may have been deleted.";
 
-export async function GET(_request: Request, { params }: Context) {
+async function handleGET(_request: Request, { params }: Context) {
   const id = parseId((await params).id);
   if (id === null) return jsonError(404, NOT_FOUND);
   return withSession((session) => relay({ path: userPath(session, `/tasks/${id}`), token: session.token }));
 }
 
-export async function PUT(request: Request, { params }: Context) {
+async function handlePUT(request: Request, { params }: Context) {
   const id = parseId((await params).id);
   if (id === null) return jsonError(404, NOT_FOUND);
   return withSession(async (session) => {
@@ -22,10 +23,14 @@ export async function PUT(request: Request, { params }: Context) {
   });
 }
 
-export async function DELETE(_request: Request, { params }: Context) {
+async function handleDELETE(_request: Request, { params }: Context) {
   const id = parseId((await params).id);
   if (id === null) return jsonError(404, NOT_FOUND);
   return withSession((session) =>
     relay({ method: "DELETE", path: userPath(session, `/tasks/${id}`), token: session.token }),
   );
 }
+
+export const GET = instrumented("/api/tasks/[id]", "GET", handleGET);
+export const PUT = instrumented("/api/tasks/[id]", "PUT", handlePUT);
+export const DELETE = instrumented("/api/tasks/[id]", "DELETE", handleDELETE);
