@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.deploy._repo import contract, names
 from todo_harness.postgres import REPO_ROOT
 from todo_harness.processes import free_port, wait_for
 from todo_harness.tiers import docker_env, tier_unavailable
@@ -36,10 +37,8 @@ TRAFFIC_SCRIPT = Path(__file__).with_name("traffic.py")
 # The four workloads by chart name (app.kubernetes.io/name; Deployment "todo-<name>"), with their
 # Service, port and readiness path (the chart's global.services defaults).
 SERVICES = {
-    "frontend": ("frontend-service", 3000, "/api/health"),
-    "backend": ("backend-service", 8000, "/health/ready"),
-    "mcp-server": ("mcp-service", 8001, "/health/ready"),
-    "ai-agent": ("agent-service", 8002, "/health/ready"),
+    n.service: (n.k8s_service, contract()[n.compose].port, contract()[n.compose].health_paths[-1])
+    for n in names().values()
 }
 WORKLOADS = tuple(SERVICES)
 PSA_LABELS = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")}

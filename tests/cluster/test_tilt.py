@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.deploy._repo import names
 from todo_core.health import schema_head
 from todo_harness.live_reload import PROBE, PROBE_PATH, ROUTE, wait_for_marker
 from todo_harness.processes import free_port, wait_for
@@ -31,7 +32,7 @@ from todo_harness.tiers import copy_of_the_repository, docker_env, tier_unavaila
 
 from .conftest import SERVICES, Cluster, run
 
-PYTHON_RESOURCES = ("todo-backend", "todo-mcp-server", "todo-ai-agent")
+PYTHON_RESOURCES = tuple(f"todo-{n.service}" for n in names().values() if n.package)
 WORKLOAD_RESOURCES = ("todo-postgresql", *PYTHON_RESOURCES, "todo-frontend")
 HOST_PORT_VARIABLES = {"frontend": "FRONTEND_HOST_PORT", "backend": "BACKEND_HOST_PORT",
                        "mcp-server": "MCP_HOST_PORT", "ai-agent": "AGENT_HOST_PORT"}  # fmt: skip

@@ -23,12 +23,14 @@ from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 from playwright.sync_api import Page, expect
 
+from tests.deploy._repo import names
 from todo_harness.browser import add_task, sign_up, task_item, unique_email
 from todo_harness.postgres import REPO_ROOT
 from todo_harness.processes import wait_for
 from todo_harness.tiers import docker_env
 
-PYTHON_IMAGES = ["todo-backend", "todo-mcp-server", "todo-agent"]
+PYTHON_IMAGES = [n.image for n in names().values() if n.package]
+PACKAGE_OF_IMAGE = {n.image: n.compose for n in names().values() if n.package}  # (uv names them as compose does)
 ALL_IMAGES = [*PYTHON_IMAGES, "todo-frontend"]
 SERVICES = ["backend", "mcp-server", "agent", "frontend"]
 MAX_ADDED_MB = 150  # what a runtime image may add above its base image (the containers' size goal)
@@ -93,7 +95,7 @@ def locked_requirements(package: str, python_version: str) -> set[str]:
     return wanted
 
 
-@pytest.mark.parametrize(("image", "package"), zip(PYTHON_IMAGES, ["backend", "mcp-server", "agent"], strict=True))
+@pytest.mark.parametrize(("image", "package"), PACKAGE_OF_IMAGE.items())
 def test_each_runtime_image_holds_exactly_what_its_service_needs(
     built_images: list[dict], image: str, package: str
 ) -> None:

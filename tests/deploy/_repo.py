@@ -65,13 +65,26 @@ class Service:
         return match.group(1) if match else None
 
 
-# docs name -> (compose service name, Dockerfile dir, image, settings class)
-_DEPLOY_NAMES = {
-    "backend": ("backend", "backend", "todo-backend", "backend.settings:Settings"),
-    "mcp-server": ("mcp-server", "mcp_server", "todo-mcp-server", "mcp_server.settings:Settings"),
-    "ai-agent": ("agent", "agent", "todo-agent", "agent.settings:Settings"),
-    "frontend": ("frontend", "frontend", "todo-frontend", None),
-}
+@dataclass(frozen=True)
+class Names:
+    """One row of docs/architecture.md "Names": every name a service has."""
+
+    service: str  # the subchart, values section and workloads (`todo-<service>`)
+    package: str | None  # Python package; None for the frontend
+    compose: str
+    k8s_service: str
+    values_key: str  # key in global.services
+    image: str
+
+    @property
+    def directory(self) -> str:
+        return self.package or self.service  # where its Dockerfile and source live
+
+    @property
+    def settings(self) -> str | None:
+        return f"{self.package}.settings:Settings" if self.package else None
+
+
 FRONTEND_ENV = frozenset(
     {"BACKEND_URL", "PORT", "HOSTNAME", "NODE_ENV", "NEXT_TELEMETRY_DISABLED", "METRICS_ENABLED", "METRICS_PORT"}
 )
@@ -80,12 +93,26 @@ MIGRATION_COMMAND = ["python", "-m", "todo_core.migrate"]
 
 
 def _table_rows(text: str, heading: str) -> list[list[str]]:
-    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    section = re.split(r"\n#+ ", text.split(heading, 1)[1], maxsplit=1)[0]  # up to the next heading
     rows = []
     for line in section.splitlines():
         if line.startswith("|") and not set(line) <= set("|- "):
             rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
     return rows[1:]  # without the header row
+
+
+@cache
+def names() -> dict[str, Names]:
+    """The four services' names (docs/architecture.md "Names"), keyed by service name, frontend first."""
+    rows = _table_rows(ARCHITECTURE.read_text(), "### Names:")
+    found = {}
+    for service, package, compose, k8s_service, values_key, image in (
+        [cell.strip("`") for cell in row] for row in rows
+    ):
+        python_package = None if package.endswith("/") else package
+        found[service] = Names(service, python_package, compose, k8s_service, values_key, image)
+    assert list(found) == ["frontend", "backend", "mcp-server", "ai-agent"], found
+    return found
 
 
 @cache
@@ -95,13 +122,14 @@ def contract() -> dict[str, Service]:
     services: dict[str, Service] = {}
     for row in _table_rows(text, "## Services, entry points, ports"):
         name, _package, entry, port, metrics_port, health = row
-        if name not in _DEPLOY_NAMES:
+        if name not in names():
             continue
-        compose_name, directory, image, settings = _DEPLOY_NAMES[name]
-        services[compose_name] = Service(
-            name=compose_name,
-            directory=directory,
-            image=image,
+        service_names = names()[name]
+        settings = service_names.settings
+        services[service_names.compose] = Service(
+            name=service_names.compose,
+            directory=service_names.directory,
+            image=service_names.image,
             port=int(port),
             health_paths=tuple(re.findall(r"`(/[^`]*)`", health)),
             command=re.findall(r"`([^`]+)`", entry)[0],

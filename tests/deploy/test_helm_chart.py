@@ -40,6 +40,9 @@ from _repo import (
     contract,
     settings_env_names,
 )
+from _repo import (
+    names as repo_names,
+)
 
 CHART = REPO_ROOT / "helm" / "todo-app"
 RELEASE = "todo"
@@ -61,7 +64,7 @@ HARDENED_SETS = ("default", "minikube", "production-like")
 
 
 # --------------------------------------------------------------------------------------------------
-# The one table the policy tests use. It must agree with docs/architecture.md (checked below).
+# The policy tests' view of each service, derived from docs/architecture.md (Names, ports, health).
 # --------------------------------------------------------------------------------------------------
 
 
@@ -83,56 +86,25 @@ class ChartService:
         return f"{RELEASE}-{self.chart}"
 
 
-SERVICES = (
-    ChartService(
-        "frontend",
-        "frontend",
-        "frontend-service",
-        3000,
-        "todo-frontend",
-        "/api/health",
-        "/api/health",
-        "/api/health",
-        None,
-        "frontend",
-    ),
-    ChartService(
-        "backend",
-        "backend",
-        "backend-service",
-        8000,
-        "todo-backend",
-        "/health",
-        "/health",
-        "/health/ready",
-        "backend.settings:Settings",
-        "backend",
-    ),
-    ChartService(
-        "mcp-server",
-        "mcp",
-        "mcp-service",
-        8001,
-        "todo-mcp-server",
-        "/health",
-        "/health",
-        "/health/ready",
-        "mcp_server.settings:Settings",
-        "mcp-server",
-    ),
-    ChartService(
-        "ai-agent",
-        "agent",
-        "agent-service",
-        8002,
-        "todo-agent",
-        "/health",
-        "/health",
-        "/health/ready",
-        "agent.settings:Settings",
-        "agent",
-    ),
-)
+def _chart_service(service: str) -> ChartService:
+    names = repo_names()[service]
+    documented = contract()[names.compose]
+    health = documented.health_paths
+    return ChartService(
+        chart=names.service,
+        key=names.values_key,
+        service_name=names.k8s_service,
+        port=documented.port,
+        image=names.image,
+        startup=health[0],
+        liveness=health[0],
+        readiness=health[-1],
+        settings=names.settings,
+        docs_name=names.compose,
+    )
+
+
+SERVICES = tuple(_chart_service(service) for service in repo_names())
 BY_CHART = {s.chart: s for s in SERVICES}
 MIGRATING = ("backend", "mcp-server")  # charts whose pods run the migration first
 
