@@ -6,4 +6,4 @@ from todo_core.server import serve
 if __name__ == "__main__":
     # agent.chat holds the Agents SDK, imported lazily by the app's lifespan: import it up front,
     # with the app, while the collector is off (todo_core.server.import_frozen).
-    serve("agent.main:app", get_settings(), preload=("agent.chat",))
+    serve("agent.main:app", get_settings())

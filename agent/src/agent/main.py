@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import httpx2
+import openai
 from fastapi import Depends, FastAPI, Header, Request, status
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 import todo_core
 import todo_core.sse as sse
+from agent.chat import TurnContext, build_provider, run_chat, stream_chat
+from agent.mcp_tools import MCPUnavailable, TodoMCP
 from agent.metrics import TURNS
 from agent.settings import Settings, get_settings
 from todo_core.asgi import BodySizeLimit
@@ -74,9 +77,6 @@ def _operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from agent.chat import build_provider  # the Agents SDK import is the slow part of startup
-    from agent.mcp_tools import TodoMCP
-
     settings = get_settings()
     app.state.provider = build_provider(settings)
     # One connection pool to the MCP server (and one TLS context) for readiness probes and every turn.
@@ -192,8 +192,6 @@ def create_app() -> FastAPI:
         },
     )
     async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
-        from agent.chat import run_chat
-
         messages, turn = _turn_of(body, settings)
         state = request.app.state
         try:
@@ -229,8 +227,6 @@ def create_app() -> FastAPI:
     async def chat_stream(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
         """The turn of `/v1/chat`, streamed. A failure before the tools are loaded is an HTTP error; after
         that, an `error` event {status, detail}."""
-        from agent.chat import stream_chat
-
         messages, turn = _turn_of(body, settings)
         state = request.app.state
         events = stream_chat(messages, token, settings, state.provider, state.mcp, turn)
@@ -267,9 +263,7 @@ def create_app() -> FastAPI:
     return app
 
 
-def _turn_of(body: ChatRequest, settings: Settings) -> tuple[list[dict[str, Any]], Any]:
-    from agent.chat import TurnContext
-
+def _turn_of(body: ChatRequest, settings: Settings) -> tuple[list[dict[str, Any]], TurnContext]:
     messages = [m.model_dump(exclude_none=True) for m in body.messages[-settings.AGENT_HISTORY_MESSAGES :]]
     return messages, TurnContext(timezone=body.timezone or DEFAULT_TIMEZONE)
 
@@ -280,10 +274,6 @@ def _error(code: int, detail: str) -> JSONResponse:
 
 def _failure(exc: Exception, settings: Settings) -> tuple[int, str] | None:
     """A turn's failure a caller can act on → (HTTP status, message); None for a bug (→ 500)."""
-    import openai
-
-    from agent.mcp_tools import MCPUnavailable
-
     if isinstance(exc, MCPUnavailable):
         log.warning("MCP server unavailable", extra={"url": settings.MCP_SERVER_URL, "error": str(exc)})
         return 503, f"the task service (MCP server at {settings.MCP_SERVER_URL}) is unavailable: {exc}"

@@ -16,16 +16,14 @@ from todo_core.settings import CommonSettings
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
-def serve(
-    app_path: str, settings: CommonSettings, preload: tuple[str, ...] = (), forwarded_allow_ips: str | None = None
-) -> None:
-    """Serve `module:app`; `preload` names modules the app would import lazily at startup anyway.
+def serve(app_path: str, settings: CommonSettings, forwarded_allow_ips: str | None = None) -> None:
+    """Serve `module:app`.
 
     `forwarded_allow_ips`: proxies trusted to name the client in X-Forwarded-For (the backend's
     brute-force limits count per client address); None trusts no proxy headers at all.
     """
     if not settings.RELOAD:  # with reload, uvicorn imports the app in a worker process instead
-        import_frozen([app_path.partition(":")[0], *preload])
+        import_frozen([app_path.partition(":")[0]])
     uvicorn.run(
         app_path,
         host=settings.HOST,
