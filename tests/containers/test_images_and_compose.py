@@ -95,7 +95,7 @@ def locked_requirements(package: str, python_version: str) -> set[str]:
     return wanted
 
 
-@pytest.mark.parametrize(("image", "package"), PACKAGE_OF_IMAGE.items())
+@pytest.mark.parametrize(("image", "package"), list(PACKAGE_OF_IMAGE.items()))
 def test_each_runtime_image_holds_exactly_what_its_service_needs(
     built_images: list[dict], image: str, package: str
 ) -> None:
