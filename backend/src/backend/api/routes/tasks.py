@@ -16,8 +16,7 @@ _NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 
 @router.get("", responses=USER_ROUTE)
 async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
-    items, total = await TaskRepository(session, user.id).list(query)
-    return TaskPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    return await TaskRepository(session, user.id).list(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
