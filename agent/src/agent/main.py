@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import httpx2
-from fastapi import Depends, FastAPI, Header, Request, status
+from fastapi import Depends, FastAPI, Header, Request, Response, status
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
@@ -180,7 +180,7 @@ def create_app() -> FastAPI:
             504: {"description": "The turn took too long"},
         },
     )
-    async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
+    async def chat(body: ChatRequest, token: Token, request: Request, response: Response, settings: SettingsDep) -> Any:
         from agent.chat import run_chat
 
         messages, turn = _turn_of(body, settings)
@@ -199,6 +199,8 @@ def create_app() -> FastAPI:
             if (failure := _failure(exc, settings)) is None:
                 raise
             return _error(*failure)
+        # The model's own time in this turn, for the bench's "overhead per turn" (backend relays it).
+        response.headers["Server-Timing"] = f"model;dur={sum(turn.model_seconds) * 1000:.2f}"
         return ChatResponse(response=result.response, tool_calls=[ToolCallRecord(**c) for c in result.tool_calls])
 
     @app.post(

@@ -30,7 +30,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,11 +61,19 @@ _DUE = {
 }
 _SEARCH_DOCUMENT: ColumnElement[Any] = literal_column(TASK_SEARCH_DOCUMENT)
 # The words of `q` as PostgreSQL's own parser splits them (as in the indexed document), each a
-# prefix: "rep" finds "report". NULL when `q` has no word at all.
-_PREFIX_QUERY = text(
-    "(SELECT to_tsquery('simple'::regconfig, string_agg(quote_literal(word) || ':*', ' & '))"
-    " FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, :q))) AS word)"
-).bindparams(bindparam("q", type_=Text))
+# prefix: "rep" finds "report". Functions only, no subquery: the planner evaluates it with q's
+# value, so it knows how common the words are (the GIN index for a rare word, the user's rows in
+# page order for a common one). NULL (nothing matches) when q has no word.
+_PREFIX_QUERY = func.to_tsquery(
+    literal_column("'simple'::regconfig"),
+    func.nullif(
+        func.array_to_string(
+            func.tsvector_to_array(func.to_tsvector(literal_column("'simple'::regconfig"), bindparam("q", type_=Text))),
+            literal_column("':* & '"),
+        ),
+        literal_column("''"),
+    ).concat(literal_column("':*'")),
+)
 
 
 def _sort_key(sort: str, order: str) -> ColumnElement[Any]:
