@@ -22,7 +22,7 @@ import { TaskItem } from "./TaskItem";
 
 const SEARCH_DEBOUNCE_MS = 300;
 
-/** "1 task", "42 tasks", or "1000+ tasks" when the backend stopped counting (`total_capped`). */
+/** "1 task", "42 tasks", or "200+ tasks" when the backend stopped counting (`total_capped`). */
 export function countLabel(total: number, capped: boolean): string {
   if (capped) return `${total}+ tasks`;
   return total === 1 ? "1 task" : `${total} tasks`;
