@@ -388,12 +388,12 @@ export interface components {
             items: components["schemas"]["TaskOut"][];
             /**
              * Total
-             * @description How many tasks match, counted up to 1000 (see total_capped)
+             * @description How many tasks match, counted up to 200 (see total_capped)
              */
             total: number;
             /**
              * Total Capped
-             * @description True when more than 1000 tasks match: total is then 1000, a lower bound (show it as "1000+")
+             * @description True when more than 200 tasks match: total is then 200, a lower bound (show it as "200+")
              */
             total_capped: boolean;
             /** Limit */
