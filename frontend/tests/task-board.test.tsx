@@ -69,7 +69,7 @@ describe("TaskItem", () => {
 
 describe("TaskBoard", () => {
   it("shows loading, then the tasks from the route handler", async () => {
-    const fetchSpy = vi.fn(async () => Response.json({ items: [task()], total: 1, limit: 50, offset: 0 }));
+    const fetchSpy = vi.fn(async () => Response.json({ items: [task()], total: 1, total_capped: false, limit: 50, offset: 0, next_cursor: null }));
     vi.stubGlobal("fetch", fetchSpy);
     render(<TaskBoard version={0} />);
     expect(screen.getByText("Loading tasks…")).toBeInTheDocument();
@@ -79,8 +79,16 @@ describe("TaskBoard", () => {
     expect(String((fetchSpy.mock.calls[0] as unknown[])[0])).toBe("/api/tasks?status=all&sort=created&order=desc&limit=50");
   });
 
+  it("says 200+ when the backend stopped counting, and still offers more", async () => {
+    const items = Array.from({ length: 50 }, (_, i) => task({ id: i + 1, title: `Task ${i + 1}` }));
+    vi.stubGlobal("fetch", vi.fn(async () => Response.json({ items, total: 200, total_capped: true, limit: 50, offset: 0, next_cursor: "x" })));
+    render(<TaskBoard version={0} />);
+    expect(await screen.findByTestId("task-count")).toHaveTextContent("200+ tasks");
+    expect(screen.getByRole("button", { name: /Show more/ })).toBeInTheDocument();
+  });
+
   it("shows the empty state", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Response.json({ items: [], total: 0, limit: 50, offset: 0 })));
+    vi.stubGlobal("fetch", vi.fn(async () => Response.json({ items: [], total: 0, total_capped: false, limit: 50, offset: 0, next_cursor: null })));
     render(<TaskBoard version={0} />);
     expect(await screen.findByTestId("tasks-empty")).toHaveTextContent("No tasks yet");
   });
@@ -89,7 +97,7 @@ describe("TaskBoard", () => {
     const fetchSpy = vi
       .fn()
       .mockResolvedValueOnce(Response.json({ detail: UNREACHABLE_MESSAGE }, { status: 503 }))
-      .mockResolvedValueOnce(Response.json({ items: [task()], total: 1, limit: 50, offset: 0 }));
+      .mockResolvedValueOnce(Response.json({ items: [task()], total: 1, total_capped: false, limit: 50, offset: 0, next_cursor: null }));
     vi.stubGlobal("fetch", fetchSpy);
     render(<TaskBoard version={0} />);
     expect(await screen.findByTestId("tasks-error")).toHaveTextContent(UNREACHABLE_MESSAGE);
@@ -98,7 +106,7 @@ describe("TaskBoard", () => {
   });
 
   it("reloads when the version changes (e.g. after a chat turn ran tools)", async () => {
-    const fetchSpy = vi.fn(async () => Response.json({ items: [], total: 0, limit: 50, offset: 0 }));
+    const fetchSpy = vi.fn(async () => Response.json({ items: [], total: 0, total_capped: false, limit: 50, offset: 0, next_cursor: null }));
     vi.stubGlobal("fetch", fetchSpy);
     const { rerender } = render(<TaskBoard version={0} />);
     await screen.findByTestId("tasks-empty");

@@ -4,7 +4,7 @@ It is the practical ceiling for Python here: the same uvicorn launcher and setti
 services (`todo_core.server.serve`), the same bearer-token check, the same statements against the
 same tables and the same JSON shapes, but no ORM, no dependency injection, no response models.
 
-    GET  /api/{user_id}/tasks?limit=&order=asc|desc   one page with the total as a window count, in a transaction
+    GET  /api/{user_id}/tasks?limit=&order=asc|desc   one page with a capped total, in a transaction
     POST /api/{user_id}/tasks  {title, description?, priority?, tags?}   INSERT ... RETURNING
 """
 
@@ -24,13 +24,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from todo_core.schemas import TOTAL_CAP, encode_cursor
 from todo_core.settings import CommonSettings
 
 COLUMNS = "id, title, description, completed, priority, tags, due_at, recurrence, created_at, updated_at, completed_at"
-# The backend's listing statement (todo_core.tasks): the page and, on every row, how many match.
+# The backend's listing statement (todo_core.tasks): one row more than the page (is there a next
+# page?), each row's sort key as text (for the cursor) and the count of matches capped at TOTAL_CAP.
 PAGE_SQL = {
-    order: f"SELECT {COLUMNS}, count(*) OVER () AS total_matching FROM tasks WHERE user_id = $1 "
-    f"ORDER BY created_at {order.upper()} NULLS LAST, id {order.upper()} LIMIT $2 OFFSET $3"
+    order: f"SELECT {COLUMNS}, created_at::text AS sort_key, (SELECT count(*) FROM (SELECT 1 FROM tasks "
+    f"WHERE user_id = $1 LIMIT {TOTAL_CAP + 1}) AS capped) AS total_matching FROM tasks WHERE user_id = $1 "
+    f"ORDER BY created_at {order.upper()}, id {order.upper()} LIMIT $2 OFFSET $3"
     for order in ("asc", "desc")
 }
 INSERT_SQL = (
@@ -52,7 +55,11 @@ def _dsn(url: str) -> str:
 
 def _json(record: asyncpg.Record) -> dict[str, Any]:
     """A task as JSON-ready values (the listing's window count is not a task field)."""
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in record.items() if k != "total_matching"}
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in record.items()
+        if k not in ("total_matching", "sort_key")
+    }
 
 
 def _user(request: Request) -> str | Response:
@@ -88,9 +95,19 @@ async def tasks(request: Request) -> Response:
     offset = int(request.query_params.get("offset", 0))
     order = "asc" if request.query_params.get("order") == "asc" else "desc"
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(PAGE_SQL[order], user, limit, offset)
+        rows = await conn.fetch(PAGE_SQL[order], user, limit + 1, offset)
     total = rows[0]["total_matching"] if rows else 0
-    return JSONResponse({"items": [_json(r) for r in rows], "total": total, "limit": limit, "offset": offset})
+    more = len(rows) > limit
+    rows = rows[:limit]
+    page = {
+        "items": [_json(r) for r in rows],
+        "total": min(total, TOTAL_CAP),
+        "total_capped": total > TOTAL_CAP,
+        "limit": limit,
+        "offset": offset,
+        "next_cursor": encode_cursor("created", order, rows[-1]["sort_key"], rows[-1]["id"]) if more else None,
+    }
+    return JSONResponse(page)
 
 
 async def health(_: Request) -> Response:

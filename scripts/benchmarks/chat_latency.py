@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 MESSAGE = "Add a task to buy groceries"
+OVERHEAD_TARGET = 4.0  # the stack's own time per turn (turn minus model) / one MCP call, at most
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -32,12 +33,20 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _json_turn(client: httpx.Client, path: str, headers: dict[str, str]) -> float:
+    return _timed_json_turn(client, path, headers)[0]
+
+
+def _timed_json_turn(client: httpx.Client, path: str, headers: dict[str, str]) -> tuple[float, float | None]:
+    """(ms of the whole turn, ms the model itself took as the agent measured it, from the
+    `Server-Timing: model;dur=` header the backend relays; None from a build without it)."""
     started = time.perf_counter()
     response = client.post(path, json={"message": MESSAGE}, headers=headers)
     elapsed = (time.perf_counter() - started) * 1000
     response.raise_for_status()
     assert [c["name"] for c in response.json()["tool_calls"]] == ["add_task"], response.text
-    return elapsed
+    timing = response.headers.get("server-timing", "")
+    model = next((float(p.split("=", 1)[1]) for p in timing.split(";") if p.startswith("dur=")), None)
+    return elapsed, model
 
 
 def _stream_turn(client: httpx.Client, path: str, headers: dict[str, str]) -> tuple[float, float] | None:
@@ -73,8 +82,12 @@ def measure(backend_url: str, account: Any, turns: int) -> dict[str, Any]:
     with httpx.Client(base_url=backend_url, timeout=60) as client:
         for _ in range(3):  # warm-up: imports, connection pools, the MCP tool catalogue
             _json_turn(client, base, headers)
-        json_ms = [_json_turn(client, base, headers) for _ in range(turns)]
+        timed = [_timed_json_turn(client, base, headers) for _ in range(turns)]
+        json_ms = [t for t, _ in timed]
         out["json"] = {"turn": _percentiles(json_ms), "first_text": _percentiles(json_ms)}
+        if all(m is not None for _, m in timed):  # the stack's own time per turn: turn minus model
+            out["json"]["model"] = _percentiles([m for _, m in timed if m is not None])
+            out["json"]["overhead"] = _percentiles([t - m for t, m in timed if m is not None])
         if _stream_turn(client, base + "/stream", headers) is None:
             out["stream"] = None
             return out
@@ -99,6 +112,18 @@ def table(result: dict[str, Any]) -> str:
     j = result["json"]
     whole = f"{cell(j['first_text'])} (the whole answer)"
     rows.append(f"| `POST /chat` (JSON) | {whole} | {cell(j['turn'])} | {result['turns']} |")
+    if "overhead" in j:
+        rows.append(
+            f"| `POST /chat` (JSON): the model's own time (agent-measured) / the rest (the stack's overhead) | - | "
+            f"{cell(j['model'])} / **{cell(j['overhead'])}** | {result['turns']} |"
+        )
+        if result.get("mcp_add_task_p50_ms"):
+            ratio = j["overhead"]["p50_ms"] / result["mcp_add_task_p50_ms"]
+            met = "met" if ratio <= OVERHEAD_TARGET else "**NOT met**"
+            rows.append(
+                f"| overhead p50 / one MCP `add_task` call p50 ({result['mcp_add_task_p50_ms']:.1f} ms, c=1) | - | "
+                f"**{ratio:.2f}x** (target <= {OVERHEAD_TARGET:.0f}x: {met}) | - |"
+            )
     s = result.get("stream")
     if s:
         rows.append(f"| `POST /chat/stream` (SSE) | {cell(s['first_text'])} | {cell(s['turn'])} | {result['turns']} |")

@@ -184,6 +184,7 @@ def main(mode: Mode, postgres_url: str | None = None) -> dict[str, Any]:
         results["metrics_cost"] = metrics_cost.measure(stack, mode, binary, plan, _interleaved)
         _say(f"chat latency: {mode.chat_turns} turns, one at a time, JSON and streamed")
         results["chat_latency"] = chat_latency.measure(stack.url("backend"), users.chat, mode.chat_turns)
+        results["chat_latency"]["mcp_add_task_p50_ms"] = runs["mcp.add_task.c1"]["p50_ms"]  # the overhead's yardstick
         _say(chat_latency.table(results["chat_latency"]))
 
         time.sleep(1.0)  # let the last requests finish before reading memory

@@ -63,6 +63,9 @@ class TurnContext:
 
     timezone: str = DEFAULT_TIMEZONE
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Seconds spent inside the model per call (appended by _TimedModel): the turn's time minus
+    # these is the stack's own overhead (docs/benchmarks.md, the chat target).
+    model_seconds: list[float] = field(default_factory=list)
 
     @property
     def local_now(self) -> datetime:
@@ -172,8 +175,50 @@ def input_items(messages: Sequence[Mapping[str, Any]]) -> list[Any]:
 IN_ORDER = ToolExecutionConfig(max_function_tool_concurrency=1)
 
 
+class _TimedModel(Model):
+    """The turn's model, its time inside each call added to `turn.model_seconds`."""
+
+    def __init__(self, model: Model, turn: TurnContext) -> None:
+        self._model, self._turn = model, turn
+
+    def get_retry_advice(self, request: Any) -> Any:
+        return self._model.get_retry_advice(request)
+
+    async def close(self) -> None:
+        await self._model.close()
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await self._model.get_response(*args, **kwargs)
+        finally:
+            self._turn.model_seconds.append(time.perf_counter() - started)
+
+    async def stream_response(self, *args: Any, **kwargs: Any) -> Any:  # the time to each event, not the reader's
+        events = self._model.stream_response(*args, **kwargs)
+        while True:
+            started = time.perf_counter()
+            try:
+                event = await anext(events)
+            except StopAsyncIteration:
+                return
+            finally:
+                self._turn.model_seconds.append(time.perf_counter() - started)
+            yield event
+
+
+class _TimedProvider(ModelProvider):
+    def __init__(self, provider: ModelProvider, turn: TurnContext) -> None:
+        self._provider, self._turn = provider, turn
+
+    def get_model(self, model_name: str | None) -> Model:
+        return _TimedModel(self._provider.get_model(model_name), self._turn)
+
+
 def _turn_provider(provider: ModelProvider, turn: TurnContext) -> ModelProvider:
-    return provider.for_zone(zone(turn.timezone)) if isinstance(provider, LocalModelProvider) else provider
+    if isinstance(provider, LocalModelProvider):
+        provider = provider.for_zone(zone(turn.timezone))
+    return _TimedProvider(provider, turn)
 
 
 def _agent_and_config(

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import httpx2
 import openai
-from fastapi import Depends, FastAPI, Header, Request, status
+from fastapi import Depends, FastAPI, Header, Request, Response, status
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
@@ -191,7 +191,7 @@ def create_app() -> FastAPI:
             504: {"description": "The turn took too long"},
         },
     )
-    async def chat(body: ChatRequest, token: Token, request: Request, settings: SettingsDep) -> Any:
+    async def chat(body: ChatRequest, token: Token, request: Request, response: Response, settings: SettingsDep) -> Any:
         messages, turn = _turn_of(body, settings)
         state = request.app.state
         try:
@@ -211,6 +211,8 @@ def create_app() -> FastAPI:
             TURNS.labels("error", "false").inc()
             return _error(*failure)
         TURNS.labels("ok", "false").inc()
+        # The model's own time in this turn, for the bench's "overhead per turn" (backend relays it).
+        response.headers["Server-Timing"] = f"model;dur={sum(turn.model_seconds) * 1000:.2f}"
         return ChatResponse(response=result.response, tool_calls=[ToolCallRecord(**c) for c in result.tool_calls])
 
     @app.post(

@@ -46,8 +46,9 @@ def result_of(body: dict[str, Any]) -> tuple[str, list[ToolCall]]:
 
 async def ask_agent(
     client: httpx.AsyncClient, token: str, history: list[dict[str, Any]], timezone: str | None = None
-) -> tuple[str, list[ToolCall]]:
-    """Send the whole conversation (oldest first, ending with the user's message)."""
+) -> tuple[str, list[ToolCall], str | None]:
+    """Send the whole conversation (oldest first, ending with the user's message). Returns the
+    reply, its tool calls and the agent's Server-Timing header (the model's own time)."""
     try:
         response = await client.post("/v1/chat", json=_body(history, timezone), headers=_headers(token))
     except httpx.HTTPError as exc:
@@ -56,7 +57,7 @@ async def ask_agent(
         log.warning("agent error", extra={"status": response.status_code, "body": response.text[:500]})
         raise AgentUnavailable(f"the AI assistant failed (HTTP {response.status_code})")
     try:
-        return result_of(response.json())
+        return (*result_of(response.json()), response.headers.get("server-timing"))
     except ValueError as exc:
         raise AgentUnavailable("the AI assistant sent a malformed reply") from exc
 

@@ -22,6 +22,12 @@ import { TaskItem } from "./TaskItem";
 
 const SEARCH_DEBOUNCE_MS = 300;
 
+/** "1 task", "42 tasks", or "200+ tasks" when the backend stopped counting (`total_capped`). */
+export function countLabel(total: number, capped: boolean): string {
+  if (capped) return `${total}+ tasks`;
+  return total === 1 ? "1 task" : `${total} tasks`;
+}
+
 type LoadState = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready" };
 
 /**
@@ -34,6 +40,7 @@ export function TaskBoard({ version, initialQuery = "" }: { version: number; ini
   const [search, setSearch] = useState(filters.q);
   const [items, setItems] = useState<Task[]>([]);
   const [total, setTotal] = useState(0);
+  const [totalCapped, setTotalCapped] = useState(false);
   const [limit, setLimit] = useState(PAGE_SIZE);
   const [state, setState] = useState<LoadState>({ kind: "loading" });
   const [actionError, setActionError] = useState<string | null>(null);
@@ -66,6 +73,7 @@ export function TaskBoard({ version, initialQuery = "" }: { version: number; ini
         if (seq !== requestSeq.current) return;
         setItems(data.items);
         setTotal(data.total);
+        setTotalCapped(data.total_capped);
         setKnownTags((prev) => [...new Set([...prev, ...data.items.flatMap((t) => t.tags)])].sort());
         setState({ kind: "ready" });
       })
@@ -131,7 +139,7 @@ export function TaskBoard({ version, initialQuery = "" }: { version: number; ini
           </h2>
           {state.kind === "ready" && (
             <p className="text-sm text-slate-600" data-testid="task-count">
-              {total === 1 ? "1 task" : `${total} tasks`}
+              {countLabel(total, totalCapped)}
               {filtered ? " match" : ""}
             </p>
           )}
@@ -190,9 +198,9 @@ export function TaskBoard({ version, initialQuery = "" }: { version: number; ini
           ))}
         </ul>
       )}
-      {state.kind === "ready" && items.length < total && limit < MAX_LIMIT && (
+      {state.kind === "ready" && (items.length < total || totalCapped) && limit < MAX_LIMIT && (
         <button type="button" className="btn-secondary w-full" onClick={() => setLimit((l) => Math.min(l + PAGE_SIZE, MAX_LIMIT))}>
-          Show more ({total - items.length} more)
+          Show more ({totalCapped ? "many" : total - items.length} more)
         </button>
       )}
 

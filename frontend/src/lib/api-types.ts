@@ -386,12 +386,25 @@ export interface components {
         TaskPage: {
             /** Items */
             items: components["schemas"]["TaskOut"][];
-            /** Total */
+            /**
+             * Total
+             * @description How many tasks match, counted up to 200 (see total_capped)
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description True when more than 200 tasks match: total is then 200, a lower bound (show it as "200+")
+             */
+            total_capped: boolean;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Next Cursor
+             * @description Pass as cursor for the next page (same filters and sort); null on the last page
+             */
+            next_cursor: string | null;
         };
         /**
          * TaskUpdate
@@ -704,6 +717,8 @@ export interface operations {
                 order?: "asc" | "desc";
                 limit?: number;
                 offset?: number;
+                /** @description `next_cursor` of the previous page: the page after it, found through an index however deep it is (with the same filters, sort and order; not together with offset) */
+                cursor?: string | null;
             };
             header?: never;
             path: {

@@ -290,7 +290,7 @@ async def list_tasks(
             limit=LIST_LIMIT_MAX,
         )
         async with _repository(ctx) as tasks:
-            items, _total = await tasks.list(filters)
+            items = (await tasks.list(filters)).items
         return _success(_TASK_LIST.dump_python(items, mode="json", include=_SUMMARY_FIELDS))
 
     return await _run("list_tasks", body, renamed={"q": "query"})

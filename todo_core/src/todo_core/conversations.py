@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todo_core.errors import ConversationNotFound
@@ -19,6 +19,15 @@ HISTORY_LIMIT = 50
 def title_from_message(text: str) -> str:
     words = " ".join(text.split())
     return words if len(words) <= 60 else words[:57].rstrip() + "..."
+
+
+def history_statement(conversation_id: int, last: int | None) -> Select[Any]:
+    """All messages oldest first, or the newest `last` newest first: one range of the
+    (conversation_id, id) index (migration 0003) however long the conversation is."""
+    stmt = select(Message).where(Message.conversation_id == conversation_id)
+    if last is None:
+        return stmt.order_by(Message.id)
+    return stmt.order_by(Message.id.desc()).limit(last)
 
 
 class ConversationRepository:
@@ -55,11 +64,8 @@ class ConversationRepository:
     async def messages(self, conversation_id: int, *, last: int | None = None) -> builtins.list[Message]:
         """Messages in order; with `last`, only the newest `last` of them (still in order)."""
         await self.get(conversation_id)
-        stmt = select(Message).where(Message.conversation_id == conversation_id)
-        if last is None:
-            return list((await self.session.scalars(stmt.order_by(Message.id))).all())
-        newest = (await self.session.scalars(stmt.order_by(Message.id.desc()).limit(last))).all()
-        return list(reversed(newest))
+        newest = (await self.session.scalars(history_statement(conversation_id, last))).all()
+        return list(newest) if last is None else list(reversed(newest))
 
     async def add_message(
         self,

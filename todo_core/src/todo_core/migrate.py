@@ -23,12 +23,13 @@ from todo_core.settings import MigrationSettings
 
 log = logging.getLogger("todo_core.migrate")
 ADVISORY_LOCK_KEY = 0x70D0_57AC  # arbitrary, fixed: every migrator takes the same lock
+LOCK_POLL_SECONDS = 0.2
 
 
-def _upgrade(sync_connection: object) -> None:
+def _upgrade(sync_connection: object, target: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = sync_connection
-    command.upgrade(config, "head")
+    command.upgrade(config, target)
 
 
 async def _wait_for_database(url: str, wait_seconds: float) -> AsyncConnection:
@@ -48,11 +49,23 @@ async def _wait_for_database(url: str, wait_seconds: float) -> AsyncConnection:
     raise AssertionError("unreachable")
 
 
-async def migrate(database_url: str, wait_seconds: float = 60.0) -> None:
+async def _lock(conn: AsyncConnection) -> None:
+    """Take the migrators' advisory lock by polling, not by a blocking pg_advisory_lock: a
+    migrator blocked inside a statement holds a snapshot, and CREATE INDEX CONCURRENTLY (0003) in
+    the migrator holding the lock waits for every such snapshot to end: a deadlock."""
+    while True:
+        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})).scalar()
+        await conn.commit()
+        if got:
+            return
+        await asyncio.sleep(LOCK_POLL_SECONDS)
+
+
+async def migrate(database_url: str, wait_seconds: float = 60.0, target: str = "head") -> None:
+    """Upgrade to `target` (head; the bench loads its data at an older one, then times the rest)."""
     conn = await _wait_for_database(normalize_database_url(database_url), wait_seconds)
     try:
-        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-        await conn.commit()
+        await _lock(conn)
         revision = await schema_revision(conn)
         if is_newer_than_this_release(revision):  # a rollback: the next release migrated further
             log.info(
@@ -60,7 +73,10 @@ async def migrate(database_url: str, wait_seconds: float = 60.0) -> None:
                 extra={"revision": revision, "head": schema_head()},
             )
         else:
-            await conn.run_sync(_upgrade)
+            # Alembic must own the transaction: a migration with an autocommit block (CREATE
+            # INDEX CONCURRENTLY, 0003) commits it, which it can only do to one it began.
+            await conn.commit()
+            await conn.run_sync(_upgrade, target)
         await conn.commit()
         await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
         await conn.commit()

@@ -5,6 +5,9 @@ Both the REST API and the MCP tools validate through these models, so a rule liv
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -15,6 +18,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -24,6 +28,11 @@ from todo_core.timezones import TimeZoneName
 
 INT32_MAX = 2**31 - 1
 LIST_LIMIT_MAX = 200
+# A page's total counts matches up to this many; past it the list says "200+" (`total_capped`):
+# counting every one of 100,000 matching tasks on each page would cost as much as reading them,
+# and counting even 1000 of a selective filter's matches made a page 4x slower at 100,000 tasks
+# (docs/benchmarks.md). 200 = LIST_LIMIT_MAX: the most one page (and the web list) shows.
+TOTAL_CAP = LIST_LIMIT_MAX
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -137,6 +146,50 @@ class TaskQuery(_Input):
     order: Literal["asc", "desc"] = "desc"
     limit: int = Field(default=50, ge=1, le=LIST_LIMIT_MAX)
     offset: int = Field(default=0, ge=0, le=INT32_MAX)
+    cursor: Annotated[
+        str | None,
+        Field(
+            max_length=1000,
+            description="`next_cursor` of the previous page: the page after it, found through an index however "
+            "deep it is (with the same filters, sort and order; not together with offset)",
+        ),
+    ] = None
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor_fits(cls, cursor: str | None, info: ValidationInfo) -> str | None:
+        """Declared after sort, order and offset, so those are in `info.data` (when valid)."""
+        if cursor is not None:
+            sort, order, _key, _id = decode_cursor(cursor)
+            if info.data.get("offset"):
+                raise ValueError("use either cursor or offset, not both")
+            if (sort, order) != (info.data.get("sort"), info.data.get("order")):
+                raise ValueError("cursor is from a list with another sort or order; start again from the first page")
+        return cursor
+
+    def after(self) -> tuple[str, int] | None:
+        """(sort key, id) of the last task before this page, from the cursor."""
+        if self.cursor is None:
+            return None
+        _sort, _order, key, task_id = decode_cursor(self.cursor)
+        return key, task_id
+
+
+def encode_cursor(sort: str, order: str, key: str, task_id: int) -> str:
+    raw = json.dumps([sort, order, key, task_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, str, int]:
+    """The cursor's (sort, order, sort key as text, task id); a ValueError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort, order, key, task_id = json.loads(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise ValueError("cursor is not one this list gave out; start again from the first page") from exc
+    if not (isinstance(sort, str) and isinstance(order, str) and isinstance(key, str) and isinstance(task_id, int)):
+        raise ValueError("cursor is not one this list gave out; start again from the first page")
+    return sort, order, key, task_id
 
 
 class TaskOut(BaseModel):
@@ -157,9 +210,16 @@ class TaskOut(BaseModel):
 
 class TaskPage(BaseModel):
     items: list[TaskOut]
-    total: int
+    total: int = Field(description=f"How many tasks match, counted up to {TOTAL_CAP} (see total_capped)")
+    total_capped: bool = Field(
+        description=f"True when more than {TOTAL_CAP} tasks match: total is then {TOTAL_CAP}, a lower bound "
+        f'(show it as "{TOTAL_CAP}+")'
+    )
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Pass as cursor for the next page (same filters and sort); null on the last page"
+    )
 
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]

@@ -9,27 +9,84 @@ from __future__ import annotations
 import builtins
 import calendar
 import functools
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import BindParameter, Result, Select, Table, bindparam, case, func, insert, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Result,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todo_core.errors import TaskNotFound
-from todo_core.models import Priority, Recurrence, Task
-from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskQuery, TaskUpdate
-
-_PRIORITY_RANK = case(
-    {Priority.low.value: 1, Priority.medium.value: 2, Priority.high.value: 3},
-    value=Task.priority,
+from todo_core.models import (
+    TAG_MAX,
+    TASK_DUE_ASC,
+    TASK_DUE_DESC,
+    TASK_PRIORITY_RANK,
+    TASK_SEARCH_DOCUMENT,
+    Recurrence,
+    Task,
 )
-_SORT_COLUMNS = {
-    "created": Task.created_at,
-    "title": func.lower(Task.title),
-    "due_date": Task.due_at,
-    "priority": _PRIORITY_RANK,
+from todo_core.schemas import (
+    INT32_MAX,
+    TOTAL_CAP,
+    TaskCreate,
+    TaskOut,
+    TaskPage,
+    TaskQuery,
+    TaskUpdate,
+    encode_cursor,
+)
+
+_PRIORITY_RANK = literal_column(f"({TASK_PRIORITY_RANK})", Integer)
+_DUE = {
+    "asc": literal_column(TASK_DUE_ASC, DateTime(timezone=True)),
+    "desc": literal_column(TASK_DUE_DESC, DateTime(timezone=True)),
 }
+_SEARCH_DOCUMENT: ColumnElement[Any] = literal_column(TASK_SEARCH_DOCUMENT)
+# The words of `q` as PostgreSQL's own parser splits them (as in the indexed document), each a
+# prefix: "rep" finds "report". Functions only, no subquery: the planner evaluates it with q's
+# value, so it knows how common the words are (the GIN index for a rare word, the user's rows in
+# page order for a common one). NULL (nothing matches) when q has no word.
+_PREFIX_QUERY = func.to_tsquery(
+    literal_column("'simple'::regconfig"),
+    func.nullif(
+        func.array_to_string(
+            func.tsvector_to_array(func.to_tsvector(literal_column("'simple'::regconfig"), bindparam("q", type_=Text))),
+            literal_column("':* & '"),
+        ),
+        literal_column("''"),
+    ).concat(literal_column("':*'")),
+)
+
+
+def _sort_key(sort: str, order: str) -> ColumnElement[Any]:
+    """The sort expression, spelled as its index in migration 0003 is (ties broken by id)."""
+    if sort == "created":
+        return TASKS.c.created_at
+    if sort == "title":
+        return func.lower(TASKS.c.title, type_=Text)
+    if sort == "due_date":
+        return _DUE[order]
+    return _PRIORITY_RANK
 
 
 def next_due(due_at: datetime, recurrence: Recurrence) -> datetime:
@@ -59,45 +116,73 @@ _INSERT = insert(TASKS).returning(*TASKS.c)
 _TOTAL = "total_matching"
 
 
-def _to_tasks(result: Result[Any]) -> tuple[builtins.list[TaskOut], int | None]:
-    """The rows as TaskOut, and the window count of a listing (None if the statement has none)."""
+_SORT_KEY = "sort_key"
+_WORD = re.compile(r"[^\W_]")
+
+
+def _to_tasks(result: Result[Any]) -> tuple[builtins.list[TaskOut], builtins.list[dict[str, Any]]]:
+    """The rows as TaskOut, and the rows themselves (a listing's extra columns: total, sort key)."""
     keys = builtins.list(result.keys())  # zip over them: Row._asdict() builds its key view per row
     rows = [dict(zip(keys, row, strict=True)) for row in result]
-    total = rows[0].get(_TOTAL) if rows else None
-    return _TASK_LIST.validate_python(rows), total
+    return _TASK_LIST.validate_python(rows), rows
 
 
 @functools.cache
 def _list_statements(
-    status: str, priority: bool, tag: bool, q: bool, due_before: bool, due_after: bool, sort: str, order: str
+    status: str,
+    priority: bool,
+    tag: bool,
+    search: str,
+    due_before: bool,
+    due_after: bool,
+    sort: str,
+    order: str,
+    after: bool,
 ) -> tuple[Select[Any], Select[Any]]:
-    """(page, count) statements for one shape of query; values are bound at execution. Cached:
-    there are at most a few hundred shapes, and compiling is then SQLAlchemy's cache hit."""
-    filters = [Task.user_id == bindparam("user_id")]
+    """(page, capped count) statements for one shape of query; values are bound at execution.
+    Cached: there are at most a few thousand shapes, and compiling is then SQLAlchemy's cache hit.
+
+    `search` is "" (no q), "words" (the search index finds the tasks holding every word of q as a
+    word prefix; the substring test then keeps the exact text) or "text" (q has no letter or
+    digit, e.g. "%": the substring test alone, on the user's rows)."""
+    filters: builtins.list[ColumnElement[bool]] = [TASKS.c.user_id == bindparam("user_id")]
     if status != "all":
-        filters.append(Task.completed.is_(status == "completed"))
+        filters.append(TASKS.c.completed.is_(status == "completed"))
     if priority:
-        filters.append(Task.priority == bindparam("priority", type_=Task.priority.type))
+        filters.append(TASKS.c.priority == bindparam("priority", type_=Task.priority.type))
     if tag:
-        filters.append(Task.tags.contains(bindparam("tag_list", type_=Task.tags.type)))
-    if q:
+        # `= ANY(tags)`, not `tags @> ARRAY[tag]`: the same test, but one the GIN index on tags
+        # cannot answer. The planner took that index for common tags and ANDed all 200,000 rows
+        # with the tag with the user's (200+ ms for a user with 10,000 tasks; make bench, growth);
+        # the user's rows in page order, tested one by one, reach a page's matches sooner.
+        filters.append(bindparam("tag", type_=String(TAG_MAX)) == func.any(TASKS.c.tags))
+    if search == "words":
+        filters.append(_SEARCH_DOCUMENT.op("@@")(_PREFIX_QUERY))
+    if search:
         pattern: BindParameter[str] = bindparam("pattern")
-        filters.append(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
+        filters.append(or_(TASKS.c.title.ilike(pattern, escape="\\"), TASKS.c.description.ilike(pattern, escape="\\")))
     if due_before:
-        filters.append(Task.due_at < bindparam("due_before", type_=Task.due_at.type))
+        filters.append(TASKS.c.due_at < bindparam("due_before", type_=Task.due_at.type))
     if due_after:
-        filters.append(Task.due_at > bindparam("due_after", type_=Task.due_at.type))
-    column = _SORT_COLUMNS[sort]
-    ordered = column.asc() if order == "asc" else column.desc()
-    id_order = Task.id.asc() if order == "asc" else Task.id.desc()
+        filters.append(TASKS.c.due_at > bindparam("due_after", type_=Task.due_at.type))
+    key = _sort_key(sort, order)
+    ordered = (key.asc(), TASKS.c.id.asc()) if order == "asc" else (key.desc(), TASKS.c.id.desc())
+    # Up to TOTAL_CAP + 1 matches: "more than TOTAL_CAP" without counting them all. In the page's
+    # order, so it walks the page's index range: unordered, a LIMIT invites a sequential scan of
+    # every user's tasks "until enough match" (366 ms at 2,000,000 rows; make bench, growth).
+    capped = select(literal_column("1")).where(*filters).order_by(*ordered).limit(TOTAL_CAP + 1).subquery()
+    count = select(func.count()).select_from(capped)
+    page_filters = builtins.list(filters)
+    if after:  # keyset: strictly past the previous page's last (sort key, id), as one index range
+        last = tuple_(cast(bindparam("after_key", type_=Text), key.type), bindparam("after_id", type_=Integer))
+        page_filters.append(tuple_(key, TASKS.c.id) > last if order == "asc" else tuple_(key, TASKS.c.id) < last)
     page = (
-        select(*TASKS.c, func.count().over().label(_TOTAL))
-        .where(*filters)
-        .order_by(ordered.nulls_last(), id_order)
+        select(*TASKS.c, cast(key, Text).label(_SORT_KEY), count.scalar_subquery().label(_TOTAL))
+        .where(*page_filters)
+        .order_by(*ordered)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    count = select(func.count()).select_from(TASKS).where(*filters)
     return page, count
 
 
@@ -129,32 +214,68 @@ class TaskRepository:
         tasks, _ = _to_tasks(await self.session.execute(_INSERT, {"user_id": self.user_id, **data.model_dump()}))
         return tasks[0]
 
-    async def list(self, query: TaskQuery) -> tuple[builtins.list[TaskOut], int]:
-        """One page of the user's matching tasks (one statement) and how many match in all."""
+    def _list_call(self, query: TaskQuery) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+        search = ("words" if _WORD.search(query.q) else "text") if query.q else ""
+        after = query.after()
         page, count = _list_statements(
             query.status,
             query.priority is not None,
             query.tag is not None,
-            bool(query.q),
+            search,
             query.due_before is not None,
             query.due_after is not None,
             query.sort,
             query.order,
+            after is not None,
         )
         params: dict[str, Any] = {
             "user_id": self.user_id,
             "priority": query.priority,
-            "tag_list": [query.tag],
+            "tag": query.tag,
+            "q": query.q,
             "pattern": f"%{_escape_like(query.q or '')}%",
             "due_before": query.due_before,
             "due_after": query.due_after,
-            "limit": query.limit,
+            "after_key": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "limit": query.limit + 1,  # one more than asked: is there a next page?
             "offset": query.offset,
         }
-        tasks, total = _to_tasks(await self.session.execute(page, params))
-        if total is None and query.offset:  # a page past the end has no row to carry the count
+        return page, count, params
+
+    async def list(self, query: TaskQuery) -> TaskPage:
+        """One page of the user's matching tasks and how many match, up to TOTAL_CAP (one statement)."""
+        page, count, params = self._list_call(query)
+        after = query.after()
+        tasks, rows = _to_tasks(await self.session.execute(page, params))
+        total = rows[0][_TOTAL] if rows else None
+        if total is None and (query.offset or after):  # a page past the end has no row to carry the count
             total = await self.session.scalar(count, params)
-        return tasks, int(total or 0)
+        next_cursor = None
+        if len(tasks) > query.limit:
+            tasks = tasks[: query.limit]
+            next_cursor = encode_cursor(query.sort, query.order, rows[query.limit - 1][_SORT_KEY], tasks[-1].id)
+        total = int(total or 0)
+        return TaskPage(
+            items=tasks,
+            total=min(total, TOTAL_CAP),
+            total_capped=total > TOTAL_CAP,
+            limit=query.limit,
+            offset=query.offset,
+            next_cursor=next_cursor,
+        )
+
+    async def explain_list(self, query: TaskQuery, *, analyze: bool = False) -> str:
+        """PostgreSQL's plan for `list(query)`'s page statement (with ANALYZE, BUFFERS: it runs it):
+        for the tests that check each query shape uses its index, and for docs/benchmarks.md."""
+        page, _count, params = self._list_call(query)
+        connection = await self.session.connection()
+        compiled = page.compile(dialect=connection.dialect)
+        values = compiled.construct_params(params)
+        positional = tuple(values[name] for name in compiled.positiontup or ())
+        options = "(ANALYZE, BUFFERS)" if analyze else ""
+        result = await connection.exec_driver_sql(f"EXPLAIN {options} {compiled.string}", positional)
+        return "\n".join(row[0] for row in result)
 
     async def update(self, task_id: int, data: TaskUpdate) -> TaskOut:
         task = await self._locked(task_id)

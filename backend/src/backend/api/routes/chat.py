@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -86,13 +86,17 @@ def _unavailable(exc: AgentUnavailable) -> HTTPException:
         503: {"description": "The AI assistant is unavailable; the user's message was stored"},
     },
 )
-async def chat(body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep) -> ChatOut:
+async def chat(
+    body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep, response: Response
+) -> ChatOut:
     conversation_id, history = await _begin(body, user, sessions)
     elapsed = timer()
     try:
-        reply, tool_calls = await ask_agent(agent, user.token, history, body.timezone)
+        reply, tool_calls, timing = await ask_agent(agent, user.token, history, body.timezone)
     except AgentUnavailable as exc:
         raise _unavailable(exc) from exc
+    if timing:  # the model's own time in the turn, relayed for the bench (turn minus model = overhead)
+        response.headers["Server-Timing"] = timing
     await _finish(sessions, user.id, conversation_id, reply, tool_calls)
     log.info("chat turn", extra=_turn_fields(conversation_id, tool_calls, elapsed()))
     return ChatOut(conversation_id=conversation_id, response=reply, tool_calls=tool_calls)

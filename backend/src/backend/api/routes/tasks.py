@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from backend.api.responses import USER_ROUTE, not_found
-from backend.deps import PathUser, SessionDep
+from backend.deps import AutocommitSessionDep, PathUser, SessionDep
 from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskPage, TaskQuery, TaskUpdate
 from todo_core.tasks import TaskRepository
 
@@ -15,13 +15,12 @@ _NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 
 
 @router.get("", responses=USER_ROUTE)
-async def list_tasks(user: PathUser, session: SessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
-    items, total = await TaskRepository(session, user.id).list(query)
-    return TaskPage(items=items, total=total, limit=query.limit, offset=query.offset)
+async def list_tasks(user: PathUser, session: AutocommitSessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
+    return await TaskRepository(session, user.id).list(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
-async def create_task(user: PathUser, session: SessionDep, body: TaskCreate) -> TaskOut:
+async def create_task(user: PathUser, session: AutocommitSessionDep, body: TaskCreate) -> TaskOut:
     return await TaskRepository(session, user.id).create(body)
 
 

@@ -1,0 +1,201 @@
+"""The task list's query shapes against real PostgreSQL (pgserver): search, each filter, each sort
+with its next pages (keyset cursors), the capped total, the bounded chat history, and that each
+shape's plan uses the index migration 0003 built for it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from todo_core.conversations import ConversationRepository
+from todo_core.models import Role, Task, User
+from todo_core.schemas import TOTAL_CAP, TaskCreate, TaskQuery, encode_cursor
+from todo_core.tasks import TaskRepository
+
+NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
+SORTS = [(sort, order) for sort in ("created", "title", "due_date", "priority") for order in ("asc", "desc")]
+
+
+@pytest.fixture
+async def session(db: str) -> AsyncIterator[AsyncSession]:
+    engine = create_async_engine(db)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        yield session
+    await engine.dispose()
+
+
+async def _user(session: AsyncSession) -> str:
+    user_id = str(uuid.uuid4())
+    await session.execute(insert(User).values(id=user_id, email=f"{user_id}@example.com", password_hash="x"))
+    return user_id
+
+
+@pytest.fixture
+async def sample(session: AsyncSession) -> TaskRepository:
+    repo = TaskRepository(session, await _user(session))
+    rows: list[dict[str, Any]] = [
+        {"title": "Write report", "description": "Quarterly numbers", "priority": "high", "tags": ["work"],
+         "due_at": NOW + timedelta(days=1)},
+        {"title": "buy apples", "priority": "low", "tags": ["home", "errands"], "due_at": NOW + timedelta(days=10)},
+        {"title": "Call mom", "tags": ["family"]},
+        {"title": "File taxes", "priority": "high", "tags": ["work"], "due_at": NOW - timedelta(days=2)},
+        {"title": "100% done_ish", "priority": "low"},
+        {"title": "Plan trip", "description": "email bob@example.com re hotel", "due_at": NOW + timedelta(days=1)},
+    ]  # fmt: skip
+    for row in rows:
+        await repo.create(TaskCreate(**row))
+    other = TaskRepository(session, await _user(session))
+    await other.create(TaskCreate(title="Write report for someone else", tags=["work"]))
+    await repo.set_completed((await repo.list(TaskQuery(q="mom"))).items[0].id, True)
+    return repo
+
+
+async def _titles(repo: TaskRepository, **params: Any) -> list[str]:
+    return [t.title for t in (await repo.list(TaskQuery(**params))).items]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("report", ["Write report"]),  # only the user's own tasks
+        ("REP", ["Write report"]),  # a word's beginning, any case
+        ("quarterly numb", ["Write report"]),  # description, several words, the last one partial
+        ("write rep", ["Write report"]),
+        ("report write", []),  # the text as typed, not any order of its words
+        ("port", []),  # not the middle of a word (the full-text index matches word beginnings)
+        ("100%", ["100% done_ish"]),  # LIKE wildcards are literal
+        ("_", ["100% done_ish"]),  # no word at all: the plain substring test
+        ("%", ["100% done_ish"]),
+        ("bob@example.com", ["Plan trip"]),  # PostgreSQL's parser keeps an address as one word
+        ("bob", ["Plan trip"]),
+        ("nothing like this", []),
+    ],
+)
+async def test_search(sample: TaskRepository, q: str, expected: list[str]) -> None:
+    assert await _titles(sample, q=q) == expected
+
+
+async def test_each_filter(sample: TaskRepository) -> None:
+    assert await _titles(sample, status="completed") == ["Call mom"]
+    assert len(await _titles(sample, status="pending")) == 5
+    assert set(await _titles(sample, priority="high")) == {"Write report", "File taxes"}
+    assert set(await _titles(sample, tag="work")) == {"Write report", "File taxes"}
+    assert await _titles(sample, due_before=NOW) == ["File taxes"]
+    assert set(await _titles(sample, due_after=NOW)) == {"Write report", "buy apples", "Plan trip"}
+    window = await _titles(sample, due_after=NOW, due_before=NOW + timedelta(days=5), sort="title", order="asc")
+    assert window == ["Plan trip", "Write report"]
+    assert await _titles(sample, status="pending", priority="high", tag="work", q="tax") == ["File taxes"]
+
+
+@pytest.mark.parametrize(("sort", "order"), SORTS)
+async def test_cursor_pages_walk_the_whole_sorted_list(sample: TaskRepository, sort: str, order: str) -> None:
+    """Every sort, both orders: pages of 2 followed by their cursors give exactly the one-page list."""
+    whole = (await sample.list(TaskQuery(sort=sort, order=order, limit=200))).items
+    assert whole[-1].due_at is None or sort != "due_date"  # no due date sorts last both ways
+    walked, cursor, pages = [], None, 0
+    while True:
+        page = await sample.list(TaskQuery(sort=sort, order=order, limit=2, cursor=cursor))
+        walked += page.items
+        pages += 1
+        assert (page.total, page.total_capped) == (6, False)  # the total counts every match, not what is left
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert [t.id for t in walked] == [t.id for t in whole]
+    assert pages == 3  # 6 tasks: the last full page says there is no next one
+
+
+async def test_offset_pages_still_work(sample: TaskRepository) -> None:
+    first = await sample.list(TaskQuery(sort="title", order="asc", limit=2))
+    second = await sample.list(TaskQuery(sort="title", order="asc", limit=2, offset=2))
+    assert [t.title for t in first.items + second.items] == ["100% done_ish", "buy apples", "Call mom", "File taxes"]
+    beyond = await sample.list(TaskQuery(limit=2, offset=50))
+    assert beyond.items == [] and beyond.total == 6 and beyond.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"cursor": "not-a-cursor"}, "not one this list gave out"),
+        ({"cursor": encode_cursor("title", "asc", "a", 1)}, "another sort or order"),
+        ({"cursor": encode_cursor("created", "desc", "2030-01-01", 1), "offset": 2}, "either cursor or offset"),
+    ],
+)
+def test_a_wrong_cursor_is_refused_naming_it(params: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        TaskQuery(**params)
+    assert caught.value.errors()[0]["loc"] == ("cursor",) and message in str(caught.value)
+
+
+async def test_the_total_stops_counting_at_the_cap(session: AsyncSession) -> None:
+    repo = TaskRepository(session, await _user(session))
+    rows = [{"user_id": repo.user_id, "title": f"Task {i}", "completed": i == 0} for i in range(TOTAL_CAP + 1)]
+    await session.execute(insert(Task), rows[:TOTAL_CAP])
+    exact = await repo.list(TaskQuery(limit=10))
+    assert (exact.total, exact.total_capped) == (TOTAL_CAP, False)
+    await session.execute(insert(Task), rows[TOTAL_CAP:])
+    capped = await repo.list(TaskQuery(limit=10))
+    assert (capped.total, capped.total_capped) == (TOTAL_CAP, True)
+    assert len(capped.items) == 10 and capped.next_cursor is not None
+    few = await repo.list(TaskQuery(status="completed"))
+    assert (few.total, few.total_capped) == (1, False)  # the cap is on the filtered count
+
+
+async def test_history_reads_only_the_newest_messages(session: AsyncSession) -> None:
+    repo = ConversationRepository(session, await _user(session))
+    conversation = await repo.create("hello")
+    ids = [(await repo.add_message(conversation.id, Role.user, f"m{i}")).id for i in range(60)]
+    newest = await repo.messages(conversation.id, last=50)
+    assert [m.id for m in newest] == ids[-50:]  # the newest 50, oldest first
+    assert [m.id for m in await repo.messages(conversation.id)] == ids
+
+
+# Each shape and the index its page must be read from, in order (no Sort node), or searched with.
+PLAN_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"sort": "created", "order": "desc"}, "ix_tasks_user_created"),
+    ({"sort": "created", "order": "asc", "cursor": encode_cursor("created", "asc", "2030-01-01 00:00:00+00", 5)},
+     "ix_tasks_user_created"),
+    ({"sort": "title", "order": "asc"}, "ix_tasks_user_title"),
+    ({"sort": "title", "order": "desc", "cursor": encode_cursor("title", "desc", "m", 5)}, "ix_tasks_user_title"),
+    ({"sort": "due_date", "order": "asc"}, "ix_tasks_user_due_asc"),
+    ({"sort": "due_date", "order": "desc", "cursor": encode_cursor("due_date", "desc", "-infinity", 5)},
+     "ix_tasks_user_due_desc"),
+    ({"sort": "priority", "order": "desc"}, "ix_tasks_user_priority"),
+    ({"sort": "priority", "order": "asc", "cursor": encode_cursor("priority", "asc", "2", 5)},
+     "ix_tasks_user_priority"),
+    ({"status": "pending"}, "ix_tasks_user_created"),
+    ({"priority": "high"}, "ix_tasks_user_created"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("params", "index"), PLAN_CASES)
+async def test_each_sort_reads_its_index_in_order(sample: TaskRepository, params: dict[str, Any], index: str) -> None:
+    await sample.session.execute(text("SET LOCAL enable_seqscan = off"))  # a 7-row table would be scanned
+    await sample.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    # Whatever statistics earlier tests left: a Sort is then chosen only when no index gives the order.
+    await sample.session.execute(text("SET LOCAL enable_sort = off"))
+    plan = await sample.explain_list(TaskQuery(**params))
+    assert index in plan and "Sort" not in plan, plan
+    if "cursor" in params:  # the cursor is part of the index range, not a filter over the rows before it
+        assert any("Index Cond" in line and "ROW(" in line for line in plan.splitlines()), plan
+
+
+async def test_search_uses_the_full_text_index(session: AsyncSession) -> None:
+    """A user with many tasks and one match: the plan looks the word up in the GIN index."""
+    repo = TaskRepository(session, await _user(session))
+    rows = [
+        {"user_id": repo.user_id, "title": f"Routine chore {i}", "description": "nothing special"} for i in range(3000)
+    ]
+    rows[1234]["description"] = "Quarterly numbers"
+    await session.execute(insert(Task), rows)
+    await session.execute(text("ANALYZE tasks"))
+    plan = await repo.explain_list(TaskQuery(q="quarterly"))
+    assert "ix_tasks_search" in plan and "Seq Scan" not in plan, plan
+    assert [t.description for t in (await repo.list(TaskQuery(q="quarterly"))).items] == ["Quarterly numbers"]
