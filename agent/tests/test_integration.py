@@ -8,9 +8,7 @@ runs through MCP.
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -24,6 +22,7 @@ from todo_harness.accounts import Account, signup
 from todo_harness.fake_openai import FakeChatCompletions
 from todo_harness.plugin import LOG_DIR
 from todo_harness.processes import ServiceProcess
+from todo_harness.sse import TimedEvent, post_stream
 
 pytestmark = pytest.mark.slow
 
@@ -131,20 +130,10 @@ def test_multi_turn_conversation(backend: httpx.Client, agent: httpx.Client) -> 
     assert (milk["title"], milk["priority"], milk["completed"]) == ("Buy milk", "high", True)
 
 
-def stream_events(client: httpx.Client, account: Account, text: str) -> list[tuple[str, dict[str, Any], float]]:
+def stream_events(client: httpx.Client, account: Account, text: str) -> list[TimedEvent]:
     """A streamed turn's events, each with the seconds after the request it arrived."""
-    events: list[tuple[str, dict[str, Any], float]] = []
     body = {"messages": [{"role": "user", "content": text}]}
-    started, name = time.perf_counter(), ""
-    with client.stream("POST", "/v1/chat/stream", headers=account.headers, json=body) as response:
-        assert response.status_code == 200, response.read()
-        assert response.headers["content-type"].startswith("text/event-stream")
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line[5:]), time.perf_counter() - started))
-    return events
+    return post_stream(client, "/v1/chat/stream", body, account.headers)[0]
 
 
 def test_a_streamed_turn_ends_with_done_and_nothing_after(backend: httpx.Client, agent: httpx.Client) -> None:

@@ -152,6 +152,13 @@ class Stack:
     def query(self, sql: str, *args: object) -> list[Any]:
         return run_sync(fetch(self.database_url, sql, *args))
 
+    def assert_kept(self, user: Account, acked: dict[int, str], when: str) -> dict[int, str]:
+        """Every acknowledged write (task id -> title) is stored as acknowledged; returns what is stored."""
+        stored = {r["id"]: r["title"] for r in self.query("SELECT id, title FROM tasks WHERE user_id = $1", user.id)}
+        lost = {i: t for i, t in acked.items() if stored.get(i) != t}
+        assert not lost, f"acknowledged writes missing {when}: {lost}"
+        return stored
+
     def signup(self, email: str | None = None) -> Account:
         with httpx.Client(base_url=self.backend.url, timeout=10) as client:
             return signup(client, email)

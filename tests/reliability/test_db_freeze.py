@@ -152,9 +152,7 @@ def test_frozen_database_fails_fast_with_503_and_recovers_on_thaw(own_stack: Sta
     acked = {body["id"]: title for status, title, body, _ in rest_results if status == 201}
     acked |= {o.json()["task_id"]: title for title, o in mcp_results if o.ok}
     acked[task["id"]] = "before the freeze"
-    stored = {r["id"]: r["title"] for r in stack.query("SELECT id, title FROM tasks WHERE user_id = $1", user.id)}
-    lost = {i: t for i, t in acked.items() if stored.get(i) != t}
-    assert not lost, f"acknowledged writes missing after the freeze: {lost}"
+    stored = stack.assert_kept(user, acked, "after the freeze")
     refused = [t for s, t, *_ in rest_results if s == 503] + [t for t, o in mcp_results if not o.ok]
     stored_anyway = sorted(set(refused) & set(stored.values()))
     messages = backend.get(f"/api/{user.id}/conversations/{conversation_id}/messages", headers=h).json()

@@ -163,9 +163,7 @@ def test_database_outage_fails_fast_and_recovers_without_restart(own_stack: Stac
     acked = {body["id"]: title for status, title, body, _ in rest_results if status == 201}
     acked |= {o.json()["task_id"]: title for title, o in mcp_results if o.ok}
     acked[task["id"]] = "before the outage"
-    stored = {r["id"]: r["title"] for r in stack.query("SELECT id, title FROM tasks WHERE user_id = $1", user.id)}
-    lost = {i: t for i, t in acked.items() if stored.get(i) != t}
-    assert not lost, f"acknowledged writes missing after the outage: {lost}"
+    stack.assert_kept(user, acked, "after the outage")
     failed = sum(1 for s, *_ in rest_results if s == 503) + sum(1 for _, o in mcp_results if not o.ok)
     messages = backend.get(f"/api/{user.id}/conversations/{conversation_id}/messages", headers=h).json()
     assert [m["role"] for m in messages][:2] == ["user", "assistant"]

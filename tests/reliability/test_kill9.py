@@ -97,9 +97,7 @@ def test_kill_9_loses_no_acknowledged_write_and_the_conversation_continues(own_s
             continue
         assert word in call["result"]["title"].lower(), call
         acked[call["result"]["task_id"]] = call["result"]["title"]
-    stored = {r["id"]: r["title"] for r in stack.query("SELECT id, title FROM tasks WHERE user_id = $1", user.id)}
-    lost = {i: t for i, t in acked.items() if stored.get(i) != t}
-    assert not lost, f"acknowledged writes lost after kill -9 of {victim}: {lost}"
+    stack.assert_kept(user, acked, f"after kill -9 of {victim}")
 
     # ---- the conversation keeps its history and continues -----------------------------------
     messages = backend.get(f"/api/{user.id}/conversations/{conversation_id}/messages", headers=user.headers).json()

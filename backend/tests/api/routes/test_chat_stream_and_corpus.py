@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from todo_harness.accounts import Account, signup
+from todo_harness.sse import TimedEvent, post_stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "agent" / "tests"))
 from corpus import CASES, GIVEN, Case
@@ -132,20 +133,9 @@ def test_an_unknown_zone_is_a_422_naming_the_field(http: httpx.Client) -> None:
     assert response.json()["detail"][0]["loc"][-1] == "timezone"
 
 
-def stream(http: httpx.Client, user: Account, body: dict[str, Any]) -> tuple[list[tuple[str, Any, float]], float]:
+def stream(http: httpx.Client, user: Account, body: dict[str, Any]) -> tuple[list[TimedEvent], float]:
     """The events of one streamed turn with the seconds each arrived after the request started."""
-    events: list[tuple[str, Any, float]] = []
-    started = time.perf_counter()
-    name = ""
-    with http.stream("POST", f"/api/{user.id}/chat/stream", json=body, headers=user.headers) as response:
-        assert response.status_code == 200, response.read()
-        assert response.headers["content-type"].startswith("text/event-stream")
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line[5:]), time.perf_counter() - started))
-    return events, time.perf_counter() - started
+    return post_stream(http, f"/api/{user.id}/chat/stream", body, user.headers)
 
 
 def stored(http: httpx.Client, user: Account, cid: int) -> list[tuple[str, str, Any]]:
