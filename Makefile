@@ -39,7 +39,7 @@ test: install $(INSPECTOR)/node_modules/.package-lock.json
 	rm -rf test-artifacts/coverage
 	$(VENV_PY) -m coverage run -m pytest
 	@$(VENV_PY) -m coverage combine -q && $(VENV_PY) -m coverage report > test-artifacts/coverage/report.txt
-	@echo "Python coverage (test-artifacts/coverage/report.txt): $$(tail -n 1 test-artifacts/coverage/report.txt)"
+	@echo "Python coverage (test-artifacts/coverage/report.txt): $$(grep "^TOTAL" test-artifacts/coverage/report.txt)"
 
 bench: install
 	$(VENV_PY) scripts/bench.py
