@@ -387,6 +387,17 @@ def _ref(text: str, m: Message) -> TaskRef:
     return parse_ref(text, m.quoted, m.now)
 
 
+def _first_ref(
+    patterns: list[re.Pattern[str]], m: Message, accept: Callable[[int, re.Match[str]], bool] | None = None
+) -> tuple[re.Match[str], TaskRef] | None:
+    """The first of `patterns` that matches (and that `accept` allows) whose `ref` names a task."""
+    for index, pattern in enumerate(patterns):
+        if (match := pattern.match(m.work)) and (accept is None or accept(index, match)):
+            if not (ref := _ref(match.group("ref"), m)).empty:
+                return match, ref
+    return None
+
+
 def _tool_fields(intent: Intent) -> dict[str, Any]:
     """`changes` as tool arguments: ISO 8601 date-times, tag lists."""
     fields = intent.changes
@@ -419,18 +430,17 @@ _REOPEN_PATTERNS = [
 
 
 def _read_reopen(m: Message) -> Intent | None:
-    for index, pattern in enumerate(_REOPEN_PATTERNS):
-        if match := pattern.match(m.work):
-            if index == 3 and not re.search(
+    def negated(index: int, match: re.Match[str]) -> bool:  # pattern 3 without a "not": "X is done" completes
+        return index != 3 or bool(
+            re.search(
                 r"\b(?:isn'?t|is\s+not|wasn'?t|was\s+not|not|undone|incomplete|unfinished|pending|open)\b",
-                match.group(0),
+                match[0],
                 re.I,
-            ):
-                continue  # "X is done" is a completion
-            ref = _ref(match.group("ref"), m)
-            if not ref.empty:
-                return Intent("reopen", m.text, ref=ref, completed=False)
-    return None
+            )
+        )
+
+    found = _first_ref(_REOPEN_PATTERNS, m, negated)
+    return Intent("reopen", m.text, ref=found[1], completed=False) if found else None
 
 
 register(IntentSpec(
@@ -456,12 +466,11 @@ _COMPLETE_PATTERNS = [
 
 
 def _read_complete(m: Message) -> Intent | None:
-    for pattern in _COMPLETE_PATTERNS:
-        if match := pattern.match(m.work):
-            ref = _ref(match.group("ref"), m)
-            if not ref.empty and not re.match(r"^(?:add|create|new)\b", match.group("ref"), re.IGNORECASE):
-                return Intent("complete", m.text, ref=ref)
-    return None
+    def not_an_add(_index: int, match: re.Match[str]) -> bool:
+        return not re.match(r"^(?:add|create|new)\b", match.group("ref"), re.IGNORECASE)
+
+    found = _first_ref(_COMPLETE_PATTERNS, m, not_an_add)
+    return Intent("complete", m.text, ref=found[1]) if found else None
 
 
 register(IntentSpec(
@@ -486,15 +495,11 @@ _UNTAG_PATTERNS = [
 
 
 def _read_untag(m: Message) -> Intent | None:
-    for index, pattern in enumerate(_UNTAG_PATTERNS):
-        if match := pattern.match(m.work):
-            raw = match.group("tags")
-            if index == 0 and "#" not in raw and not re.search(r"\btags?\b|\blabels?\b", match.group(0), re.I):
-                continue  # "remove milk from my list" is a delete
-            ref = _ref(match.group("ref"), m)
-            if not ref.empty:
-                return Intent("untag", m.text, untag=tag_list(raw), ref=ref)
-    return None
+    def names_a_tag(index: int, match: re.Match[str]) -> bool:  # "remove milk from my list" is a delete
+        return index != 0 or "#" in match["tags"] or bool(re.search(r"\btags?\b|\blabels?\b", match[0], re.I))
+
+    found = _first_ref(_UNTAG_PATTERNS, m, names_a_tag)
+    return Intent("untag", m.text, untag=tag_list(found[0]["tags"]), ref=found[1]) if found else None
 
 
 def _untag_call(intent: Intent, task: dict[str, Any] | None) -> ToolCall:
@@ -632,12 +637,8 @@ _DELETE_PATTERNS = [
 
 
 def _read_delete(m: Message) -> Intent | None:
-    for pattern in _DELETE_PATTERNS:
-        if match := pattern.match(m.work):
-            ref = _ref(match.group("ref"), m)
-            if not ref.empty:
-                return Intent("delete", m.text, ref=ref)
-    return None
+    found = _first_ref(_DELETE_PATTERNS, m)
+    return Intent("delete", m.text, ref=found[1]) if found else None
 
 
 register(IntentSpec(
