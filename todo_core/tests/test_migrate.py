@@ -43,3 +43,25 @@ def test_entry_point_reports_an_unreachable_database() -> None:
     )
     assert result.returncode == 1
     assert "migration failed" in result.stderr
+
+
+def test_0004_fills_the_search_document_of_existing_tasks(postgres_server_url: str) -> None:
+    """Tasks written before 0004 (by the previous release) are found by search after it."""
+
+    async def tasks_then_upgrade(url: str) -> list:
+        await migrate(url, target="0003")
+        await fetch(url, "INSERT INTO users (id, email, password_hash) VALUES ('u1', 'a@example.com', 'x')")
+        await fetch(
+            url,
+            "INSERT INTO tasks (user_id, title, description) VALUES"
+            " ('u1', 'Pay invoice', NULL), ('u1', 'Call', 'about the Invoice'), ('u1', 'Walk', 'dog')",
+        )
+        await migrate(url)
+        return await fetch(
+            url,
+            "SELECT title, search_document @@ to_tsquery('simple', 'invoice') AS found FROM tasks ORDER BY id",
+        )
+
+    with fresh_database(postgres_server_url, prefix="migrate") as url:
+        rows = run_sync(tasks_then_upgrade(url))
+    assert [(r["title"], r["found"]) for r in rows] == [("Pay invoice", True), ("Call", True), ("Walk", False)]

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Re-exported: the limits are defined once, without database imports, in todo_core.limits.
@@ -91,14 +91,11 @@ class User(Base):
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
 
 
-# The expressions the task list sorts and searches by, written once as SQL: the indexes of
+# The expressions the task list sorts by, written once as SQL: the indexes of
 # migration 0003 are built on exactly these, and PostgreSQL uses an expression index only when a
 # query spells the same expression (a bound parameter in its place would not match).
 # Spelled as PostgreSQL prints them back (pg_get_indexdef, line breaks included), so the schema
 # comparison test (alembic's, whitespace-sensitive for line breaks) sees no difference.
-TASK_SEARCH_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, (title::text || ' '::text) || COALESCE(description::text, ''::text))"
-)
 TASK_PRIORITY_RANK = (
     "CASE priority\n    WHEN 'low'::text THEN 1\n    WHEN 'medium'::text THEN 2\n    WHEN 'high'::text THEN 3\n"
     "    ELSE NULL::integer\nEND"
@@ -131,6 +128,9 @@ class Task(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.clock_timestamp()
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The words of title and description for search (migration 0004): written by a trigger on
+    # every insert and title/description change, never by the app; deferred, so no read loads it.
+    search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
     __table_args__ = (
         Index("ix_tasks_user_completed", "user_id", "completed"),
@@ -142,7 +142,7 @@ class Task(Base):
         Index("ix_tasks_user_due_asc", "user_id", text(TASK_DUE_ASC), "id"),
         Index("ix_tasks_user_due_desc", "user_id", text(TASK_DUE_DESC), "id"),
         Index("ix_tasks_user_priority", "user_id", text(f"(\n{TASK_PRIORITY_RANK})"), "id"),
-        Index("ix_tasks_search", text(TASK_SEARCH_DOCUMENT), postgresql_using="gin"),
+        Index("ix_tasks_search_document", "search_document", postgresql_using="gin"),
     )
 
 

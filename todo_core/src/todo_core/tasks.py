@@ -41,7 +41,6 @@ from todo_core.models import (
     TASK_DUE_ASC,
     TASK_DUE_DESC,
     TASK_PRIORITY_RANK,
-    TASK_SEARCH_DOCUMENT,
     Recurrence,
     Task,
 )
@@ -61,20 +60,24 @@ _DUE = {
     "asc": literal_column(TASK_DUE_ASC, DateTime(timezone=True)),
     "desc": literal_column(TASK_DUE_DESC, DateTime(timezone=True)),
 }
-_SEARCH_DOCUMENT: ColumnElement[Any] = literal_column(TASK_SEARCH_DOCUMENT)
 # The words of `q` as PostgreSQL's own parser splits them (as in the indexed document), each a
-# prefix: "rep" finds "report". Functions only, no subquery: the planner evaluates it with q's
-# value, so it knows how common the words are (the GIN index for a rare word, the user's rows in
-# page order for a common one). NULL (nothing matches) when q has no word.
+# prefix: "rep" finds "report" (each lexeme of plainto_tsquery(q) gets `:*`). Only
+# immutable functions of the bound q, no subquery: with a custom plan the planner folds it into
+# one constant query, so it knows how common the words are (the GIN index for a rare word, the
+# user's rows in page order for a common one), and no row re-parses q (7x faster per row tested
+# than building it from to_tsvector(q), which is not folded). NULL (nothing matches) when q has
+# no word.
 _PREFIX_QUERY = func.to_tsquery(
     literal_column("'simple'::regconfig"),
     func.nullif(
-        func.array_to_string(
-            func.tsvector_to_array(func.to_tsvector(literal_column("'simple'::regconfig"), bindparam("q", type_=Text))),
-            literal_column("':* & '"),
+        func.regexp_replace(
+            cast(func.plainto_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=Text)), Text),
+            literal_column("$$'( |$)$$"),  # a lexeme's closing quote: lexemes hold no space
+            literal_column("$$':*\\1$$"),
+            literal_column("'g'"),
         ),
         literal_column("''"),
-    ).concat(literal_column("':*'")),
+    ),
 )
 
 
@@ -111,13 +114,18 @@ def _escape_like(text: str) -> str:
 # unit-of-work flush, building the SELECT anew per request and pydantic reading attributes off rows
 # were most of the backend's CPU per request.
 TASKS: Table = Task.__table__  # type: ignore[assignment]
+# What a task row answers with: every column but the search document (for the database's use only).
+_COLUMNS = [column for column in TASKS.c if column is not TASKS.c.search_document]
 _TASK_LIST = TypeAdapter(builtins.list[TaskOut])  # one validation call per page, not one per task
-_INSERT = insert(TASKS).returning(*TASKS.c)
+_INSERT = insert(TASKS).returning(*_COLUMNS)
 _TOTAL = "total_matching"
 
 
 _SORT_KEY = "sort_key"
 _WORD = re.compile(r"[^\W_]")
+# One ASCII word: PostgreSQL's parser reads it as one word, so a task holding a word that begins
+# with it also holds it as text, and the substring test would add nothing.
+_ONE_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def _to_tasks(result: Result[Any]) -> tuple[builtins.list[TaskOut], builtins.list[dict[str, Any]]]:
@@ -142,9 +150,12 @@ def _list_statements(
     """(page, capped count) statements for one shape of query; values are bound at execution.
     Cached: there are at most a few thousand shapes, and compiling is then SQLAlchemy's cache hit.
 
-    `search` is "" (no q), "words" (the search index finds the tasks holding every word of q as a
-    word prefix; the substring test then keeps the exact text) or "text" (q has no letter or
-    digit, e.g. "%": the substring test alone, on the user's rows)."""
+    `search` is "" (no q), "word" (q is one word: the search index finds the tasks holding a word
+    that begins with it), "words" (as "word" for every word of q; the substring test then keeps
+    the exact text) or "text" (q has no letter or digit, e.g. "%": the substring test alone, on
+    the user's rows). "word" leaves the substring test out also because the planner would
+    multiply the two tests' selectivities as if they were independent, expect ~10x fewer matches
+    than there are, and choose the plan for a rare word (docs/benchmarks.md, growth run 5)."""
     filters: builtins.list[ColumnElement[bool]] = [TASKS.c.user_id == bindparam("user_id")]
     if status != "all":
         filters.append(TASKS.c.completed.is_(status == "completed"))
@@ -156,9 +167,9 @@ def _list_statements(
         # with the tag with the user's (200+ ms for a user with 10,000 tasks; make bench, growth);
         # the user's rows in page order, tested one by one, reach a page's matches sooner.
         filters.append(bindparam("tag", type_=String(TAG_MAX)) == func.any(TASKS.c.tags))
-    if search == "words":
-        filters.append(_SEARCH_DOCUMENT.op("@@")(_PREFIX_QUERY))
-    if search:
+    if search in ("word", "words"):
+        filters.append(TASKS.c.search_document.op("@@")(_PREFIX_QUERY))
+    if search in ("words", "text"):
         pattern: BindParameter[str] = bindparam("pattern")
         filters.append(or_(TASKS.c.title.ilike(pattern, escape="\\"), TASKS.c.description.ilike(pattern, escape="\\")))
     if due_before:
@@ -177,13 +188,21 @@ def _list_statements(
         last = tuple_(cast(bindparam("after_key", type_=Text), key.type), bindparam("after_id", type_=Integer))
         page_filters.append(tuple_(key, TASKS.c.id) > last if order == "asc" else tuple_(key, TASKS.c.id) < last)
     page = (
-        select(*TASKS.c, cast(key, Text).label(_SORT_KEY), count.scalar_subquery().label(_TOTAL))
+        select(*_COLUMNS, cast(key, Text).label(_SORT_KEY), count.scalar_subquery().label(_TOTAL))
         .where(*page_filters)
         .order_by(*ordered)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
     return page, count
+
+
+def _search_kind(q: str | None) -> str:
+    if not q:
+        return ""
+    if _ONE_WORD.fullmatch(q):
+        return "word"
+    return "words" if _WORD.search(q) else "text"
 
 
 class TaskRepository:
@@ -215,7 +234,7 @@ class TaskRepository:
         return tasks[0]
 
     def _list_call(self, query: TaskQuery) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
-        search = ("words" if _WORD.search(query.q) else "text") if query.q else ""
+        search = _search_kind(query.q)
         after = query.after()
         page, count = _list_statements(
             query.status,

@@ -14,8 +14,9 @@ an exclusive lock. See docs/operations.md ("Migration 0003").
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from todo_core.migrations.online import create_index_concurrently, drop_index_concurrently
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -44,19 +45,8 @@ INDEXES = {
 
 def upgrade() -> None:
     with op.get_context().autocommit_block():
-        bind = op.get_bind()
         for name, (table, definition) in INDEXES.items():
-            # A concurrent build that failed (or was cancelled) leaves an INVALID index behind;
-            # IF NOT EXISTS would keep it, so drop it and build again.
-            invalid = bind.execute(
-                sa.text(
-                    "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = :n AND NOT i.indisvalid"
-                ),
-                {"n": name},
-            ).first()
-            if invalid:
-                op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-            op.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {definition}")
+            create_index_concurrently(name, table, definition)
         for table in ("tasks", "messages", "conversations"):
             op.execute(f"ANALYZE {table}")  # statistics for the expression indexes, before the first query
 
@@ -64,4 +54,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         for name in INDEXES:
-            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            drop_index_concurrently(name)
