@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
+from chart_yaml import CHART, KEY, VALUES
 
-CHART = Path(__file__).resolve().parents[1] / "helm" / "todo-app"
 README = CHART / "README.md"
 SERVICE = "<service>"
-KEY = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_./\"-]+|<<):\s*(?P<rest>.*)$")
 
 INTRO = """\
 # todo-app chart
@@ -102,8 +99,7 @@ def rows(text: str) -> list[tuple[str, str, str]]:
 
 def render() -> str:
     table = "".join(
-        f"| `{key}` | {default} | {_cell(description)} |\n"
-        for key, default, description in rows((CHART / "values.yaml").read_text())
+        f"| `{key}` | {default} | {_cell(description)} |\n" for key, default, description in rows(VALUES.read_text())
     )
     return INTRO + table
 
