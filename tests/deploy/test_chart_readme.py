@@ -1,4 +1,6 @@
-"""helm/todo-app/README.md is generated from values.yaml's comments and cannot drift from them."""
+"""The chart's generated files cannot drift from what they are generated from: helm/todo-app/README.md
+(from values.yaml's comments) and each service chart's values.yaml and values.schema.json (from the
+umbrella's)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.deploy._repo import REPO_ROOT
 
-SCRIPT = REPO_ROOT / "scripts" / "chart-readme.py"
+SCRIPTS = REPO_ROOT / "scripts"
+SCRIPT = SCRIPTS / "chart-readme.py"
 SERVICES = ("frontend", "backend", "mcp-server", "ai-agent")
 
 
@@ -21,8 +25,9 @@ def _leaves(node: Any, prefix: str = "") -> set[str]:
     return {prefix.rstrip(".")}
 
 
-def test_the_readme_is_what_the_script_writes() -> None:
-    done = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
+@pytest.mark.parametrize("script", ["chart-readme.py", "chart-values.py"])
+def test_the_generated_files_are_what_the_scripts_write(script: str) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPTS / script), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
@@ -30,7 +35,11 @@ def test_every_value_has_a_row() -> None:
     spec = importlib.util.spec_from_file_location("chart_readme", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(SCRIPTS))  # where it imports chart_yaml from, as when it runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(SCRIPTS))
     text = (REPO_ROOT / "helm" / "todo-app" / "values.yaml").read_text()
     listed = set()
     for key, default, _description in module.rows(text):

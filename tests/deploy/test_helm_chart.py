@@ -173,19 +173,25 @@ class Rendering:
         return data
 
 
-def render_values(values: dict[str, Any], api_versions: tuple[str, ...] = ()) -> Rendering:
-    """`api_versions`: APIs the cluster serves beyond the built-in ones (`helm template --api-versions`)."""
+def render_manifests(
+    values: dict[str, Any], api_versions: tuple[str, ...] = (), chart_path: Path = CHART
+) -> dict[str, str]:
+    """`helm template` of a chart (the umbrella, or a service chart on its own): template path -> text.
+    `api_versions`: APIs the cluster serves beyond the built-in ones (`helm template --api-versions`)."""
     # A fresh Chart per render: rendering can drop disabled subcharts from the loaded object.
-    with helm.Chart.load(CHART) as chart:
+    with helm.Chart.load(chart_path) as chart:
         if api_versions:
             # Chart.render has no parameter for it; the native call it wraps takes `api_versions`.
             from helm_python import _native
 
             options = {"name": RELEASE, "namespace": NAMESPACE, "is_install": True, "api_versions": list(api_versions)}
             raw = _native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(options))
-            manifests = json.loads(raw)
-        else:
-            manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+            return dict(json.loads(raw))
+        return chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+
+
+def render_values(values: dict[str, Any], api_versions: tuple[str, ...] = (), chart_path: Path = CHART) -> Rendering:
+    manifests = render_manifests(values, api_versions, chart_path)
     objects: list[dict[str, Any]] = []
     sources: dict[int, str] = {}
     notes = ""
@@ -294,6 +300,95 @@ def test_workload_templates_are_written_once() -> None:
         for kind in ("deployment", "service", "configmap", "hpa", "pdb"):
             text = (CHART / "charts" / chart / "templates" / f"{kind}.yaml").read_text().strip()
             assert text == f'{{{{- include "common.{kind}" . }}}}', (chart, kind, text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Each service chart on its own (helm template REL helm/todo-app/charts/<service>)
+# --------------------------------------------------------------------------------------------------
+
+
+def service_chart(chart: str) -> Path:
+    return CHART / "charts" / chart
+
+
+def service_values(values_set: str, chart: str) -> dict[str, Any]:
+    """A values set as a service chart alone takes it: `global` and the service's section."""
+    values = values_of(values_set)
+    return {"global": values.get("global", {}), **values.get(chart, {})}
+
+
+@pytest.mark.parametrize("chart", BY_CHART)
+def test_a_service_chart_has_the_one_library_as_its_dependency(chart: str) -> None:
+    meta = yaml.safe_load((service_chart(chart) / "Chart.yaml").read_text())
+    assert meta["dependencies"] == [{"name": "common", "version": APP_VERSION, "repository": "file://../common"}]
+    # A symlink, so the library stays written once (test_workload_templates_are_written_once).
+    link = service_chart(chart) / "charts" / "common"
+    assert link.is_symlink() and link.resolve() == (CHART / "charts" / "common").resolve()
+    with helm.Chart.load(service_chart(chart)) as loaded:
+        assert [d["name"] for d in loaded.dependencies] == ["common"]
+
+
+@pytest.mark.parametrize("chart", BY_CHART)
+@pytest.mark.parametrize("values_set", ALL_SETS)
+def test_a_service_chart_alone_renders_what_the_umbrella_renders_for_it(values_set: str, chart: str) -> None:
+    """Same release name, same values: the same manifests, byte for byte (so the same defaults)."""
+    prefix = f"{CHART.name}/charts/"
+    in_umbrella = {
+        path.removeprefix(prefix): text
+        for path, text in render_manifests(values_of(values_set)).items()
+        if path.startswith(f"{prefix}{chart}/")
+    }
+    alone = render_manifests(service_values(values_set, chart), chart_path=service_chart(chart))
+    assert alone == in_umbrella
+    kinds = {d["kind"] for text in alone.values() for d in yaml.safe_load_all(text) if d}
+    assert {"Deployment", "Service", "ConfigMap"} <= kinds, kinds
+
+
+@pytest.mark.parametrize("chart", BY_CHART)
+@pytest.mark.parametrize("values_set", ALL_SETS)
+def test_a_service_chart_alone_passes_helm_lint_strict(values_set: str, chart: str) -> None:
+    report = helm.lint(
+        service_chart(chart),
+        service_values(values_set, chart),
+        strict=True,
+        with_subcharts=True,
+        namespace=NAMESPACE,
+        kube_version=f"v{KUBE_VERSIONS[0]}.0",
+    )
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert not problems and not report["errors"], json.dumps(report, indent=2)
+
+
+@pytest.mark.parametrize("chart", BY_CHART)
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"replicas": 2}, "at '': additional properties 'replicas' not allowed"),
+        ({"global": {"environment": "prod"}}, "at '/global/environment'"),
+        ({"global": {"tyop": 1}}, "at '/global': additional properties 'tyop' not allowed"),
+        ({"common": {"x": 1}}, "at '/common': additional properties 'x' not allowed"),
+    ],
+)
+def test_a_service_chart_alone_refuses_bad_values(chart: str, values: dict[str, Any], message: str) -> None:
+    with pytest.raises(helm.HelmValuesError) as error:
+        render_manifests(values, chart_path=service_chart(chart))
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("existing", ["", "my-secrets"])
+@pytest.mark.parametrize("chart", BY_CHART)
+def test_a_service_chart_alone_reads_a_secret_it_does_not_create(chart: str, existing: str) -> None:
+    """The umbrella creates the Secret; alone, the pods read `<release>-secrets` or global.existingSecret."""
+    rendering = render_values({"global": {"existingSecret": existing}}, chart_path=service_chart(chart))
+    assert not rendering.of_kind("Secret")
+    read = {
+        env["valueFrom"]["secretKeyRef"]["name"]
+        for _owner, _meta, pod in rendering.pod_specs()
+        for container in [*pod.get("initContainers", []), *pod["containers"]]
+        for env in container.get("env", [])
+        if "secretKeyRef" in env.get("valueFrom", {})
+    }
+    assert read == (set() if chart == "frontend" else {existing or f"{RELEASE}-secrets"}), read
 
 
 # --------------------------------------------------------------------------------------------------

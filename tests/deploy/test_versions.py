@@ -46,6 +46,8 @@ def test_the_chart_and_its_subcharts_have_the_workspace_version() -> None:
         assert sub["version"] == VERSION, dependency["name"]
         assert sub.get("appVersion", VERSION) == VERSION, dependency["name"]  # (the library chart has none)
         assert sub.get("kubeVersion", umbrella["kubeVersion"]) == umbrella["kubeVersion"], dependency["name"]
+        for own in sub.get("dependencies", []):  # the service charts' common, for rendering them alone
+            assert own["version"] == VERSION, f"{dependency['name']} -> {own['name']}"
 
 
 def test_compose_and_the_env_example_default_to_the_workspace_version() -> None:
