@@ -347,16 +347,7 @@ def test_a_service_chart_alone_renders_what_the_umbrella_renders_for_it(values_s
 @pytest.mark.parametrize("chart", BY_CHART)
 @pytest.mark.parametrize("values_set", ALL_SETS)
 def test_a_service_chart_alone_passes_helm_lint_strict(values_set: str, chart: str) -> None:
-    report = helm.lint(
-        service_chart(chart),
-        service_values(values_set, chart),
-        strict=True,
-        with_subcharts=True,
-        namespace=NAMESPACE,
-        kube_version=f"v{KUBE_VERSIONS[0]}.0",
-    )
-    problems = [m for m in report["messages"] if m["severity"] >= 2]
-    assert not problems and not report["errors"], json.dumps(report, indent=2)
+    _assert_lint_strict_clean(service_chart(chart), service_values(values_set, chart), KUBE_VERSIONS[0])
 
 
 @pytest.mark.parametrize("chart", BY_CHART)
@@ -399,13 +390,12 @@ def test_a_service_chart_alone_reads_a_secret_it_does_not_create(chart: str, exi
 @pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("values_set", ALL_SETS)
 def test_helm_lint_strict_is_clean(values_set: str, kube_version: str) -> None:
+    _assert_lint_strict_clean(CHART, values_of(values_set), kube_version)
+
+
+def _assert_lint_strict_clean(chart: Path, values: dict[str, Any], kube_version: str) -> None:
     report = helm.lint(
-        CHART,
-        values_of(values_set),
-        strict=True,
-        with_subcharts=True,
-        namespace=NAMESPACE,
-        kube_version=f"v{kube_version}.0",
+        chart, values, strict=True, with_subcharts=True, namespace=NAMESPACE, kube_version=f"v{kube_version}.0"
     )
     # Severity 1 is informational ("icon is recommended"); strict fails on warnings (2) and errors (3).
     problems = [m for m in report["messages"] if m["severity"] >= 2]
