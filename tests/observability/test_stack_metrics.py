@@ -119,7 +119,7 @@ async def test_counters_match_the_traffic_sent_and_labels_are_bounded(stack: dic
 
     for name in ("backend", "mcp-server"):  # the services with a database
         samples = after[name]
-        assert value(samples, "todo_db_pool_size") == 10  # DB_POOL_SIZE's default
+        assert value(samples, "todo_db_pool_size") == 15  # DB_POOL_SIZE's default
         assert value(samples, "todo_db_pool_checked_out") == 0
         assert value(samples, "todo_db_pool_overflow") == 0
         assert delta(before[name], samples, "todo_db_query_duration_seconds_count", operation="SELECT") > 0

@@ -97,7 +97,7 @@ def test_frozen_database_fails_fast_with_503_and_recovers_on_thaw(own_stack: Sta
             assert _unavailable(status, body), (name, status, body, seconds)
             assert seconds < FAIL_FAST_SECONDS, (name, seconds)
 
-        # ---- more requests at once than the pool holds (10 + 5 overflow) ------------------------
+        # ---- more requests at once than the pool holds (15) ------------------------------------
         with ThreadPoolExecutor(max_workers=30) as pool:
             burst = list(pool.map(lambda _: _timed(backend, "GET", user.path(), headers=h), range(30)))
         assert all(_unavailable(status, body) for status, _, body in burst), burst

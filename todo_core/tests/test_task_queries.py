@@ -239,3 +239,25 @@ async def test_a_one_word_search_finds_words_beginning_with_it(
         await repo.create(TaskCreate(title=title))
     assert _search_kind(q) == "word"
     assert set(await _titles(repo, q=q)) == set(expected)
+
+
+async def test_reads_and_creates_run_on_a_connection_and_changes_need_a_session(db: str) -> None:
+    """The backend's hot routes use a bare autocommit connection (no session per request)."""
+    engine = create_async_engine(db).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            user_id = str(uuid.uuid4())
+            await connection.execute(insert(User).values(id=user_id, email=f"{user_id}@example.com", password_hash="x"))
+            repo = TaskRepository(connection, user_id)
+            created = await repo.create(TaskCreate(title="On a connection", tags=["Work"], priority="high"))
+            assert (await repo.get(created.id)) == created
+            page = await repo.list(TaskQuery(q="connection"))
+            assert [t.id for t in page.items] == [created.id] and page.total == 1
+            assert created.tags == ["work"] and created.priority.value == "high"
+            assert "Index" in await repo.explain_list(TaskQuery(q="connection"))
+            with pytest.raises(TypeError, match="needs an AsyncSession"):
+                await repo.update(created.id, TaskUpdate(title="changed"))
+        async with engine.connect() as connection:  # autocommit: the create was committed
+            assert (await TaskRepository(connection, user_id).get(created.id)).title == "On a connection"
+    finally:
+        await engine.dispose()

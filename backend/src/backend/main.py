@@ -32,6 +32,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     app.state.engine = create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
+    # Shares the engine's pool; each connection it hands out runs in autocommit (deps.py).
+    app.state.autocommit_engine = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.revocations = RevocationList(settings.DATABASE_URL, settings.DB_CONNECT_TIMEOUT)
     app.state.revocations.start()
     per_account, per_address = settings.login_limits

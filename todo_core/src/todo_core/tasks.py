@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from todo_core.errors import TaskNotFound
 from todo_core.models import (
@@ -206,16 +206,26 @@ def _search_kind(q: str | None) -> str:
 
 
 class TaskRepository:
-    def __init__(self, session: AsyncSession, user_id: str) -> None:
+    """`get`, `create` and `list` are Core statements: they run on a session or, cheaper (no
+    session to build and close per request), on a connection. The writes that lock and change a
+    task (`update`, `delete`, `set_completed`) work on ORM objects and need a session."""
+
+    def __init__(self, session: AsyncSession | AsyncConnection, user_id: str) -> None:
         self.session = session
         self.user_id = user_id
+
+    @property
+    def _orm(self) -> AsyncSession:
+        if not isinstance(self.session, AsyncSession):
+            raise TypeError("changing a task needs an AsyncSession, not a connection")
+        return self.session
 
     async def _locked(self, task_id: int) -> Task:
         """The user's task, row-locked until the transaction ends: concurrent writers serialise."""
         if not 1 <= task_id <= INT32_MAX:
             raise TaskNotFound(task_id)
         stmt = select(Task).where(Task.user_id == self.user_id, Task.id == task_id).with_for_update()
-        task = (await self.session.scalars(stmt)).one_or_none()
+        task = (await self._orm.scalars(stmt)).one_or_none()
         if task is None:
             raise TaskNotFound(task_id)
         return task
@@ -223,7 +233,7 @@ class TaskRepository:
     async def get(self, task_id: int) -> TaskOut:
         if not 1 <= task_id <= INT32_MAX:
             raise TaskNotFound(task_id)
-        stmt = select(TASKS).where(Task.user_id == self.user_id, Task.id == task_id)
+        stmt = select(*_COLUMNS).where(Task.user_id == self.user_id, Task.id == task_id)
         tasks, _ = _to_tasks(await self.session.execute(stmt))
         if not tasks:
             raise TaskNotFound(task_id)
@@ -288,7 +298,7 @@ class TaskRepository:
         """PostgreSQL's plan for `list(query)`'s page statement (with ANALYZE, BUFFERS: it runs it):
         for the tests that check each query shape uses its index, and for docs/benchmarks.md."""
         page, _count, params = self._list_call(query)
-        connection = await self.session.connection()
+        connection = self.session if isinstance(self.session, AsyncConnection) else await self.session.connection()
         compiled = page.compile(dialect=connection.dialect)
         values = compiled.construct_params(params)
         positional = tuple(values[name] for name in compiled.positiontup or ())
@@ -300,15 +310,15 @@ class TaskRepository:
         task = await self._locked(task_id)
         for field in data.model_fields_set:
             setattr(task, field, getattr(data, field))
-        await self.session.flush()
-        await self.session.refresh(task)
+        await self._orm.flush()
+        await self._orm.refresh(task)
         return TaskOut.model_validate(task)
 
     async def delete(self, task_id: int) -> TaskOut:
         task = await self._locked(task_id)
         deleted = TaskOut.model_validate(task)
-        await self.session.delete(task)
-        await self.session.flush()
+        await self._orm.delete(task)
+        await self._orm.flush()
         return deleted
 
     async def set_completed(self, task_id: int, completed: bool) -> TaskOut:
@@ -320,7 +330,7 @@ class TaskRepository:
         task.completed_at = datetime.now(UTC) if completed else None
         if completed and task.recurrence is not Recurrence.none:
             base = task.due_at or datetime.now(UTC)
-            self.session.add(
+            self._orm.add(
                 Task(
                     user_id=self.user_id,
                     title=task.title,
@@ -331,8 +341,8 @@ class TaskRepository:
                     due_at=next_due(base, task.recurrence),
                 )
             )
-        await self.session.flush()
-        await self.session.refresh(task)
+        await self._orm.flush()
+        await self._orm.refresh(task)
         return TaskOut.model_validate(task)
 
     async def toggle_complete(self, task_id: int) -> TaskOut:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from backend.api.responses import USER_ROUTE, not_found
-from backend.deps import AutocommitSessionDep, PathUser, SessionDep
+from backend.deps import AutocommitEngineDep, PathUser, SessionDep
 from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskPage, TaskQuery, TaskUpdate
 from todo_core.tasks import TaskRepository
 
@@ -15,18 +15,21 @@ _NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 
 
 @router.get("", responses=USER_ROUTE)
-async def list_tasks(user: PathUser, session: AutocommitSessionDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
-    return await TaskRepository(session, user.id).list(query)
+async def list_tasks(user: PathUser, engine: AutocommitEngineDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
+    async with engine.connect() as connection:
+        return await TaskRepository(connection, user.id).list(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
-async def create_task(user: PathUser, session: AutocommitSessionDep, body: TaskCreate) -> TaskOut:
-    return await TaskRepository(session, user.id).create(body)
+async def create_task(user: PathUser, engine: AutocommitEngineDep, body: TaskCreate) -> TaskOut:
+    async with engine.connect() as connection:
+        return await TaskRepository(connection, user.id).create(body)
 
 
 @router.get("/{task_id}", responses=_NOT_FOUND)
-async def get_task(user: PathUser, session: SessionDep, task_id: TaskIdPath) -> TaskOut:
-    return await TaskRepository(session, user.id).get(task_id)
+async def get_task(user: PathUser, engine: AutocommitEngineDep, task_id: TaskIdPath) -> TaskOut:
+    async with engine.connect() as connection:
+        return await TaskRepository(connection, user.id).get(task_id)
 
 
 @router.put("/{task_id}", responses=_NOT_FOUND)
