@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, Header, HTTPException, Path, Request, status
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.settings import Settings, get_settings
 from todo_core.auth import REVOKED_MESSAGE, InvalidToken, bearer_token, decode_token
@@ -21,14 +21,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_autocommit_engine(request: Request) -> AsyncEngine:
-    """The engine whose connections commit each statement as it runs: for routes that run a single
-    statement (a create, one task, a page of the list). No BEGIN and COMMIT round trips around it:
-    3 trips became 1, as in the raw-driver baseline (docs/benchmarks.md). A 201 still means
-    durable: the INSERT has committed when it returns. The route opens its connection itself
-    (`async with engine.connect()`): a `yield` dependency and a session around one statement
-    cost about a fifth of a create's time."""
-    return request.app.state.autocommit_engine
+def autocommit(request: Request) -> AsyncConnection:
+    """A connection whose statements commit as they run (`async with autocommit(request) as c`),
+    for routes that run a single statement (a create, one task, a page of the list). No BEGIN
+    and COMMIT round trips around it: 3 trips became 1, as in the raw-driver baseline. A 201
+    still means durable: the INSERT has committed when it returns. Opened in the route, not by
+    a dependency: a `yield` dependency and a session around one statement cost about a fifth of
+    a create's time, and resolving any dependency costs FastAPI more than the work here
+    (docs/benchmarks.md)."""
+    engine: AsyncEngine = request.app.state.autocommit_engine
+    return engine.connect()
 
 
 # Every dependency here is `async def` although none awaits: FastAPI runs a plain `def` dependency
@@ -99,7 +101,7 @@ async def get_path_user(
     authorization: AuthorizationHeader = None,
 ) -> TokenUser:
     # get_token_user called, not declared as a sub-dependency: resolving one costs FastAPI more
-    # than the token check itself, and every task route resolves this one.
+    # than the token check itself, and every task route resolves this one (see autocommit).
     user = await get_token_user(request, authorization)
     if user_id != user.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this user_id is not the token's user")
@@ -110,8 +112,6 @@ SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 # scope="function": commit before the response is sent, so a 2xx means the write is durable
 # (the default request scope would run the commit after the client already has its answer).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# One statement per request, committed as it runs (see get_autocommit_engine).
-AutocommitEngineDep = Annotated[AsyncEngine, Depends(get_autocommit_engine)]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
 AgentClientDep = Annotated[httpx.AsyncClient, Depends(get_agent_client)]
 CurrentUser = Annotated[TokenUser, Depends(get_token_user)]

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from backend.api.responses import USER_ROUTE, not_found
-from backend.deps import AutocommitEngineDep, PathUser, SessionDep
+from backend.deps import PathUser, SessionDep, autocommit
 from todo_core.schemas import INT32_MAX, TaskCreate, TaskOut, TaskPage, TaskQuery, TaskUpdate
 from todo_core.tasks import TaskRepository
 
@@ -15,20 +15,20 @@ _NOT_FOUND = {**USER_ROUTE, **not_found("task")}
 
 
 @router.get("", responses=USER_ROUTE)
-async def list_tasks(user: PathUser, engine: AutocommitEngineDep, query: Annotated[TaskQuery, Query()]) -> TaskPage:
-    async with engine.connect() as connection:
+async def list_tasks(request: Request, user: PathUser, query: Annotated[TaskQuery, Query()]) -> TaskPage:
+    async with autocommit(request) as connection:
         return await TaskRepository(connection, user.id).list(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=USER_ROUTE)
-async def create_task(user: PathUser, engine: AutocommitEngineDep, body: TaskCreate) -> TaskOut:
-    async with engine.connect() as connection:
+async def create_task(request: Request, user: PathUser, body: TaskCreate) -> TaskOut:
+    async with autocommit(request) as connection:
         return await TaskRepository(connection, user.id).create(body)
 
 
 @router.get("/{task_id}", responses=_NOT_FOUND)
-async def get_task(user: PathUser, engine: AutocommitEngineDep, task_id: TaskIdPath) -> TaskOut:
-    async with engine.connect() as connection:
+async def get_task(request: Request, user: PathUser, task_id: TaskIdPath) -> TaskOut:
+    async with autocommit(request) as connection:
         return await TaskRepository(connection, user.id).get(task_id)
 
 
