@@ -8,13 +8,12 @@ Keys inside the shared per-service block (`<<: &workload`) are listed once, as `
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 import yaml
-from chart_yaml import CHART, KEY, VALUES
+from chart_yaml import CHART, KEY, VALUES, write_or_check
 
 README = CHART / "README.md"
 SERVICE = "<service>"
@@ -129,18 +128,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the README is out of date")
-    args = parser.parse_args()
-    wanted = render()
-    if args.check:
-        if README.read_text() != wanted:
-            print(f"{README} is out of date: run python scripts/chart-readme.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(wanted)
-    print(f"wrote {README}")
-    return 0
+    return write_or_check(__doc__.splitlines()[0], lambda: {README: render()}, "scripts/chart-readme.py")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ check what they produce against the parsed values.
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,3 +57,21 @@ def entries(lines: list[str], indent: int) -> list[Entry]:
 
 def dedent(lines: list[str], width: int) -> list[str]:
     return [line[width:] for line in lines]
+
+
+def write_or_check(description: str, render: Callable[[], dict[Path, str]], command: str) -> int:
+    """A generator script's command line: write every file `render` returns, or with --check write
+    nothing and exit 1 naming each file that is missing or out of date."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is out of date")
+    args = parser.parse_args()
+    files = render()
+    if args.check:
+        stale = [path for path, wanted in files.items() if not path.exists() or path.read_text() != wanted]
+        for path in stale:
+            print(f"{path} is out of date: run python {command}", file=sys.stderr)
+        return 1 if stale else 0
+    for path, wanted in files.items():
+        path.write_text(wanted)
+        print(f"wrote {path}")
+    return 0
