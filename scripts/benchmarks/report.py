@@ -19,10 +19,13 @@ BEGIN = "<!-- bench:results:begin (written by `make bench`; edit outside these m
 END = "<!-- bench:results:end -->"
 REQUEST_MIB, LIMIT_MIB = 128, 512  # the chart's per-service memory request and limit
 
+# Backend throughput / baseline throughput at the highest concurrency, at least (issue 9 for the
+# list, issue 18 for create).
+BACKEND_VS_BASELINE = {"list": 0.6, "create": 0.5}
 TARGETS = {
-    "backend_vs_baseline": 0.6,  # backend throughput / baseline throughput at the highest concurrency, at least
     "mcp_vs_rest": 2.0,  # MCP tool call p50 / REST call p50 at c=1, at most
-    "chat_vs_mcp": 3.0,  # chat turn p50 / MCP add_task p50 at c=1, at most
+    # The chat target is on the stack's own time per turn (chat_latency.OVERHEAD_TARGET, issue 18),
+    # not on the whole turn's p50.
     "rss_mib": REQUEST_MIB,  # each Python service after the load, at most
     "ready_seconds": 3.0,  # process start -> /health/ready 200, at most
 }
@@ -68,7 +71,8 @@ def table(results: dict[str, Any]) -> str:
         for key in sorted((k for k in r["throughput"] if k.startswith(kind)), key=lambda k: int(k.split(".c")[1])):
             c = int(key.split(".c")[1])
             ratio = r["throughput"][key]
-            target, met = (f">= {TARGETS['backend_vs_baseline']}x", _ok(ratio >= TARGETS["backend_vs_baseline"]))
+            floor = BACKEND_VS_BASELINE[kind]
+            target, met = f">= {floor}x", _ok(ratio >= floor)
             if c != top:
                 target, met = "-", "-"
             rows.append(
@@ -89,7 +93,7 @@ def table(results: dict[str, Any]) -> str:
     for key, ratio in r["chat_p50"].items():
         c = int(key.split(".c")[1])
         mcp_key = f"mcp.add_task.c{c}" if f"mcp.add_task.c{c}" in runs else "mcp.add_task.c1"
-        target, met = (f"<= {TARGETS['chat_vs_mcp']}x", _ok(ratio <= TARGETS["chat_vs_mcp"])) if c == 1 else ("-", "-")
+        target, met = ("overhead: see below", "-") if c == 1 else ("-", "-")
         rows.append(
             f"| chat | one turn, `local` model, 1 tool call (backend -> agent -> MCP), c={c} | {_lat(runs[key])} | "
             f"MCP `add_task` ({mcp_key.rsplit('.', 1)[1].replace('c', 'c=')}): {_lat(runs[mcp_key])} | "
