@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy._repo import REPO_ROOT
+from tests.deploy._repo import REPO_ROOT, names
 
 SCRIPTS = REPO_ROOT / "scripts"
 SCRIPT = SCRIPTS / "chart-readme.py"
-SERVICES = ("frontend", "backend", "mcp-server", "ai-agent")
 
 
 def _leaves(node: Any, prefix: str = "") -> set[str]:
@@ -41,9 +40,9 @@ def test_every_value_has_a_row() -> None:
     finally:
         sys.path.remove(str(SCRIPTS))
     text = (REPO_ROOT / "helm" / "todo-app" / "values.yaml").read_text()
-    listed = set()
+    listed: set[str] = set()
     for key, default, _description in module.rows(text):
         if default:  # maps are listed for their comment only
-            names = [key.replace("<service>", s, 1) for s in SERVICES] if key.startswith("<service>") else [key]
-            listed.update(names)
+            services = list(names()) if key.startswith("<service>") else [None]
+            listed.update(key.replace("<service>", s, 1) if s else key for s in services)
     assert listed == _leaves(yaml.safe_load(text))

@@ -6,9 +6,9 @@ Create Date: 2026-12-02 12:00:00
 
 0003 indexed the expression to_tsvector(title || ' ' || description). A search for a common word
 that walks one user's rows in page order (the fastest plan for it) then parsed every row's text
-again (~10 µs a row), so the planner took the GIN index instead and ANDed all the word's rows in
-the database with the user's (52 ms at 100,000 tasks; docs/benchmarks.md). A stored column is
-read, not parsed.
+again (~10 µs a row); a stored column is read, not parsed. (The larger part of that search's
+52 ms at 100,000 tasks was the planner's estimate, fixed in todo_core.tasks: docs/benchmarks.md,
+growth run 5.)
 
 Expand-only, online on a populated table (docs/operations.md, "Migration 0004"):
 1. the column is added without a default (a catalog change, no table rewrite; a GENERATED ...
