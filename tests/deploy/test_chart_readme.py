@@ -43,6 +43,6 @@ def test_every_value_has_a_row() -> None:
     listed: set[str] = set()
     for key, default, _description in module.rows(text):
         if default:  # maps are listed for their comment only
-            services = list(names()) if key.startswith("<service>") else [None]
-            listed.update(key.replace("<service>", s, 1) if s else key for s in services)
+            keys = [key.replace("<service>", s, 1) for s in names()] if key.startswith("<service>") else [key]
+            listed.update(keys)
     assert listed == _leaves(yaml.safe_load(text))
