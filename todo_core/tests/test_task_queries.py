@@ -150,11 +150,11 @@ async def test_the_total_stops_counting_at_the_cap(session: AsyncSession) -> Non
 
 async def test_history_reads_only_the_newest_messages(session: AsyncSession) -> None:
     repo = ConversationRepository(session, await _user(session))
-    conversation = await repo.create("hello")
-    ids = [(await repo.add_message(conversation.id, Role.user, f"m{i}")).id for i in range(60)]
-    newest = await repo.messages(conversation.id, last=50)
+    conversation_id = await repo.start("hello")
+    ids = [await repo.add_message(conversation_id, Role.user, f"m{i}") for i in range(60)]
+    newest = await repo.messages(conversation_id, last=50)
     assert [m.id for m in newest] == ids[-50:]  # the newest 50, oldest first
-    assert [m.id for m in await repo.messages(conversation.id)] == ids
+    assert [m.id for m in await repo.messages(conversation_id)][1:] == ids  # after "hello"
 
 
 # Each shape and the index its page must be read from, in order (no Sort node), or searched with.

@@ -119,6 +119,7 @@ def build_provider(settings: Settings) -> ModelProvider:
 class ChatResult:
     response: str
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    token_checked: bool = False  # the MCP server answered a request of this turn, so it accepted the token
 
 
 def tool_calls_of(items: Sequence[Any]) -> list[dict[str, Any]]:
@@ -225,10 +226,10 @@ def _agent_and_config(
     tools: list[Any], settings: Settings, provider: ModelProvider, turn: TurnContext
 ) -> tuple[Agent[TurnContext], RunConfig]:
     agent = Agent[TurnContext](name="Todo assistant", instructions=instructions, tools=tools, model=settings.model_name)
-    config = RunConfig(
-        model_provider=_turn_provider(provider, turn), tracing_disabled=True, workflow_name="todo-chat",
-        tool_execution=IN_ORDER,
-    )  # fmt: skip
+    config = RunConfig(model_provider=_turn_provider(provider, turn), tracing_disabled=True, workflow_name="todo-chat")
+    # Assigned, not passed: given to the constructor, RunConfig evaluates its own type hints to coerce
+    # it, about a millisecond of every turn (py-spy); IN_ORDER is already a ToolExecutionConfig.
+    config.tool_execution = IN_ORDER
     return agent, config
 
 
@@ -262,8 +263,8 @@ async def run_chat(
 ) -> ChatResult:  # fmt: skip
     turn = turn or TurnContext()
     try:
-        async with mcp.turn(token) as tools:
-            agent, config = _agent_and_config(tools, settings, provider, turn)
+        async with mcp.turn(token) as session:
+            agent, config = _agent_and_config(session.tools, settings, provider, turn)
             try:
                 result = await Runner.run(
                     agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn,
@@ -271,11 +272,12 @@ async def run_chat(
                 )  # fmt: skip
             except MaxTurnsExceeded:
                 log.warning("chat turn hit the max_turns limit", extra={"max_turns": settings.AGENT_MAX_TURNS})
-                return ChatResult(response=TOO_MANY_STEPS)
+                return ChatResult(response=TOO_MANY_STEPS, token_checked=session.answered)
     except Exception as exc:
         _unwrap_unavailable(exc)
         raise
-    return ChatResult(response=str(result.final_output or ""), tool_calls=tool_calls_of(result.new_items))
+    response, calls = str(result.final_output or ""), tool_calls_of(result.new_items)
+    return ChatResult(response=response, tool_calls=calls, token_checked=session.answered)
 
 
 @dataclass(frozen=True)
@@ -294,9 +296,9 @@ async def stream_chat(
     """The same turn as `run_chat`, through the SDK's streamed run: text as the model writes it."""
     turn = turn or TurnContext()
     try:
-        async with mcp.turn(token) as tools:
+        async with mcp.turn(token) as session:
             yield StreamEvent("ready")
-            agent, config = _agent_and_config(tools, settings, provider, turn)
+            agent, config = _agent_and_config(session.tools, settings, provider, turn)
             result = Runner.run_streamed(
                 agent, input_items(messages), run_config=config, max_turns=settings.AGENT_MAX_TURNS, context=turn,
                 hooks=ModelMetrics(settings.model_name),

@@ -114,18 +114,15 @@ async def caller_token(authorization: Annotated[str | None, Header()] = None) ->
 Token = Annotated[str, Depends(caller_token)]
 
 
-class TokenRevoked(Exception):
-    """The MCP server says the token was revoked (logout) or is no longer valid."""
-
-
 async def ensure_not_revoked(http: httpx2.AsyncClient, settings: Settings, token: str) -> None:
     """Ask the MCP server whether `token` was revoked (logout): the agent has no database of its own.
 
-    Checked after the request is validated (a bad body stays a 422) and before the turn runs, so a
-    revoked token is refused even for a turn that calls no tool. The MCP server answers from memory
-    (todo_core.revocation): one cheap HTTP call per turn, no DB round trip. Only a definite 401
-    refuses the turn; when the MCP server cannot answer, the turn goes on, since every task the
-    token could reach is behind that same server, which checks the token again on each tool call.
+    The MCP server checks the token on every request it answers, so a JSON turn that called a tool
+    needs no more; one that did not asks here before it answers, and a streamed turn asks before its
+    first event. Either way a revoked token gets no reply, even from a turn that calls no tool. The
+    MCP server answers from memory (todo_core.revocation): one cheap HTTP call, no DB round trip.
+    Only a definite 401 refuses the turn; when the MCP server cannot answer, the turn goes on, since
+    every task the token could reach is behind that same server.
     """
     try:
         headers = {"Authorization": f"Bearer {token}", **request_id_headers()}
@@ -134,7 +131,11 @@ async def ensure_not_revoked(http: httpx2.AsyncClient, settings: Settings, token
         log.warning("token check skipped: MCP server unreachable", extra={"error": type(exc).__name__})
         return
     if answer.status_code == 401:
-        raise TokenRevoked(answer.json().get("detail", "not authenticated"))
+        detail = answer.json().get("detail", "not authenticated")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {detail}",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
     if answer.status_code != 204:
         log.warning("token check skipped", extra={"status": answer.status_code})
 
@@ -195,21 +196,18 @@ def create_app() -> FastAPI:
         messages, turn = _turn_of(body, settings)
         state = request.app.state
         try:
-            await ensure_not_revoked(state.http, settings, token)
-        except TokenRevoked as exc:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, detail=f"invalid or missing bearer token: {exc}",
-                headers={"WWW-Authenticate": "Bearer"},
-            ) from None  # fmt: skip
-        try:
             async with asyncio.timeout(settings.AGENT_REQUEST_TIMEOUT_SECONDS):
                 result = await run_chat(messages, token, settings, state.provider, state.mcp, turn)
         except Exception as exc:
+            if isinstance(exc, MCPUnavailable):  # also how a revoked token's tool catalogue fetch ends: say 401
+                await ensure_not_revoked(state.http, settings, token)
             if (failure := _failure(exc, settings)) is None:
                 TURNS.labels("failed", "false").inc()
                 raise
             TURNS.labels("error", "false").inc()
             return _error(*failure)
+        if not result.token_checked:  # no MCP request answered in this turn: ask now
+            await ensure_not_revoked(state.http, settings, token)
         TURNS.labels("ok", "false").inc()
         # The model's own time in this turn, for the bench's "overhead per turn" (backend relays it).
         response.headers["Server-Timing"] = f"model;dur={sum(turn.model_seconds) * 1000:.2f}"
@@ -231,6 +229,7 @@ def create_app() -> FastAPI:
         that, an `error` event {status, detail}."""
         messages, turn = _turn_of(body, settings)
         state = request.app.state
+        await ensure_not_revoked(state.http, settings, token)  # before the first event
         events = stream_chat(messages, token, settings, state.provider, state.mcp, turn)
         deadline = asyncio.get_running_loop().time() + settings.AGENT_REQUEST_TIMEOUT_SECONDS
         try:

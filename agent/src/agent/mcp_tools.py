@@ -79,7 +79,8 @@ class TurnSession:
         self._done = asyncio.Event()
         self._opening = asyncio.Lock()
         self.session: ClientSession | None = None
-        self.answered = False  # the MCP server answered a request of this turn
+        self.answered = False  # the MCP server answered a request of this turn (so it accepted the token)
+        self.tools: list[Tool] = []  # the agent's tools, set by `TodoMCP.turn`
 
     async def _open(self, catalogue: Catalogue | None) -> ClientSession:
         settings = self._mcp.settings
@@ -196,13 +197,14 @@ class TodoMCP(MCPServer):
         return SERVER_NAME
 
     @contextlib.asynccontextmanager
-    async def turn(self, token: str) -> AsyncIterator[list[Tool]]:
-        """This turn's session for the tool calls made inside the block; yields the agent's tools."""
+    async def turn(self, token: str) -> AsyncIterator[TurnSession]:
+        """This turn's session for the tool calls made inside the block, with the agent's tools."""
         session = TurnSession(self, token)
         previous = _turn.get()
         _turn.set(session)
         try:
-            yield await self._tools(session)
+            session.tools = await self._tools(session)
+            yield session
         finally:
             # Not `_turn.reset(token)`: a streamed turn's first step runs in the request handler and the
             # rest in the response's task (a copy of that context), where reset raises ValueError.

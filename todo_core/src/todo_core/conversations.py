@@ -5,8 +5,8 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from todo_core.errors import ConversationNotFound
 from todo_core.models import TITLE_MAX, Conversation, Message, Role
@@ -30,8 +30,24 @@ def history_statement(conversation_id: int, last: int | None) -> Select[Any]:
     return stmt.order_by(Message.id.desc()).limit(last)
 
 
+def _new_message(conversation_id: Any, user_id: str, role: Role, content: str, tool_calls: Any) -> Any:
+    """`INSERT INTO messages ... SELECT`, the conversation id taken from `conversation_id` (a CTE's column)."""
+    values = select(
+        conversation_id,
+        literal(user_id),
+        literal(role, Message.role.type),
+        literal(content),
+        literal(tool_calls, Message.tool_calls.type),
+    )
+    return insert(Message).from_select(["conversation_id", "user_id", "role", "content", "tool_calls"], values)
+
+
 class ConversationRepository:
-    def __init__(self, session: AsyncSession, user_id: str) -> None:
+    """The user's conversations. The reads need an `AsyncSession` (they return ORM objects);
+    `start` and `add_message` are one statement each, so they also run on an autocommit
+    `AsyncConnection` (a chat turn's writes: no BEGIN and COMMIT round trips)."""
+
+    def __init__(self, session: AsyncSession | AsyncConnection, user_id: str) -> None:
         self.session = session
         self.user_id = user_id
 
@@ -39,7 +55,7 @@ class ConversationRepository:
         if not 1 <= conversation_id <= INT32_MAX:
             raise ConversationNotFound(conversation_id)
         conversation = (
-            await self.session.scalars(
+            await self._orm.scalars(
                 select(Conversation).where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
             )
         ).one_or_none()
@@ -47,11 +63,13 @@ class ConversationRepository:
             raise ConversationNotFound(conversation_id)
         return conversation
 
-    async def create(self, first_message: str) -> Conversation:
-        conversation = Conversation(user_id=self.user_id, title=title_from_message(first_message)[:TITLE_MAX])
-        self.session.add(conversation)
-        await self.session.flush()  # the INSERT returns id and timestamps (eager defaults): no refresh
-        return conversation
+    async def start(self, first_message: str) -> int:
+        """A new conversation holding the user's first message, in one statement; returns its id."""
+        title = title_from_message(first_message)[:TITLE_MAX]
+        conversation = insert(Conversation).values(user_id=self.user_id, title=title).returning(Conversation.id)
+        new = conversation.cte("conversation")
+        stmt = _new_message(new.c.id, self.user_id, Role.user, first_message, None).add_cte(new)
+        return int((await self.session.execute(stmt.returning(Message.conversation_id))).scalar_one())
 
     async def list(self) -> builtins.list[Conversation]:
         stmt = (
@@ -59,12 +77,12 @@ class ConversationRepository:
             .where(Conversation.user_id == self.user_id)
             .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
         )
-        return list((await self.session.scalars(stmt)).all())
+        return list((await self._orm.scalars(stmt)).all())
 
     async def messages(self, conversation_id: int, *, last: int | None = None) -> builtins.list[Message]:
         """Messages in order; with `last`, only the newest `last` of them (still in order)."""
         await self.get(conversation_id)
-        newest = (await self.session.scalars(history_statement(conversation_id, last))).all()
+        newest = (await self._orm.scalars(history_statement(conversation_id, last))).all()
         return list(newest) if last is None else list(reversed(newest))
 
     async def add_message(
@@ -73,17 +91,24 @@ class ConversationRepository:
         role: Role,
         content: str,
         tool_calls: builtins.list[dict[str, Any]] | None = None,
-    ) -> Message:
-        message = Message(
-            conversation_id=conversation_id,
-            user_id=self.user_id,
-            role=role,
-            content=content,
-            tool_calls=tool_calls,
+    ) -> int:
+        """Append a message to the user's conversation and touch its `updated_at`, in one statement
+        (a conversation of another user matches no row: ConversationNotFound). Returns its id."""
+        touched = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(updated_at=func.clock_timestamp())
+            .returning(Conversation.id)
+            .cte("touched")
         )
-        self.session.add(message)
-        await self.session.execute(
-            update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.clock_timestamp())
-        )
-        await self.session.flush()  # the INSERT returns id and created_at (eager defaults): no refresh
-        return message
+        stmt = _new_message(touched.c.id, self.user_id, role, content, tool_calls)
+        added = (await self.session.execute(stmt.add_cte(touched).returning(Message.id))).scalar_one_or_none()
+        if added is None:
+            raise ConversationNotFound(conversation_id)
+        return int(added)
+
+    @property
+    def _orm(self) -> AsyncSession:
+        if not isinstance(self.session, AsyncSession):
+            raise TypeError("this read needs an AsyncSession, not a connection")
+        return self.session

@@ -24,9 +24,9 @@ def _mcp_list(mcp_url: str, token: str) -> httpx.Response:
     return httpx.post(mcp_url, json=body, headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def _agent_chat(agent_url: str, token: str) -> httpx.Response:
-    body = {"messages": [{"role": "user", "content": "hello"}]}  # a turn that needs no tool
-    return httpx.post(f"{agent_url}/v1/chat", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+def _agent_chat(agent_url: str, token: str, message: str = "hello", route: str = "/v1/chat") -> httpx.Response:
+    body = {"messages": [{"role": "user", "content": message}]}  # "hello": a turn that needs no tool
+    return httpx.post(f"{agent_url}{route}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def _seconds_until(check: Callable[[], bool]) -> float:
@@ -63,6 +63,11 @@ def test_a_revoked_token_is_401_on_every_service(
     assert "revoked" in _mcp_list(mcp_url, alice.token).json()["detail"]
     agent_seconds = _seconds_until(lambda: _agent_chat(agent_url, alice.token).status_code == 401)
     assert "revoked" in _agent_chat(agent_url, alice.token).json()["detail"]
+    # A turn that calls a tool (the MCP server refuses it) and a streamed turn are refused as plainly.
+    for message, route in (("add buy milk", "/v1/chat"), ("hello", "/v1/chat/stream")):
+        refused = _agent_chat(agent_url, alice.token, message, route)
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"], (route, refused.text)
+    assert client.get(alice.path(), headers={"Authorization": f"Bearer {second}"}).json()["items"] == []
     print(f"\nrevocation seen by mcp-server after {mcp_seconds * 1000:.0f} ms, agent {agent_seconds * 1000:.0f} ms")
 
     # Only that token: her session on another device and other users carry on.

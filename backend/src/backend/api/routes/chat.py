@@ -18,15 +18,15 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import todo_core.sse as sse
 from backend.agent_client import AgentUnavailable, agent_stream, ask_agent, result_of
 from backend.api.responses import USER_ROUTE, not_found
-from backend.deps import AgentClientDep, PathUser, SessionFactoryDep, TokenUser
+from backend.deps import AgentClientDep, PathUser, SessionFactoryDep, TokenUser, autocommit
 from todo_core.conversations import HISTORY_LIMIT, ConversationRepository
 from todo_core.metrics import timer
-from todo_core.models import Role
+from todo_core.models import Message, Role
 from todo_core.observability import current_request_id
 from todo_core.schemas import ChatIn, ChatOut, ToolCall
 
@@ -38,18 +38,25 @@ INTERRUPTED = "I was interrupted before I could finish."
 DRAIN_SECONDS = 15.0  # on shutdown, streamed turns still running get this long to finish and be stored
 
 
-async def _begin(body: ChatIn, user: TokenUser, sessions: Sessions) -> tuple[int, list[dict[str, Any]]]:
-    """Transaction 1: the conversation (a foreign id is a 404) and the user's message, committed
-    before the agent runs, so a failed turn loses nothing and no DB connection is held meanwhile.
-    Returns the history the agent gets: earlier messages (assistant ones with their tool calls)."""
-    async with sessions.begin() as session:
-        repo = ConversationRepository(session, user.id)
-        if body.conversation_id is None:  # a new conversation has no history to read
-            conversation_id, earlier = (await repo.create(body.message)).id, []
-        else:  # `messages` checks the conversation is the user's (404 otherwise)
-            conversation_id = body.conversation_id
+async def _begin(
+    request: Request, body: ChatIn, user: TokenUser, sessions: Sessions
+) -> tuple[int, list[dict[str, Any]]]:
+    """Write 1: the user's message, committed before the agent runs, so a failed turn loses nothing
+    and no DB connection is held meanwhile. Returns the conversation and the history the agent
+    gets: earlier messages (assistant ones with their tool calls), then this one.
+
+    A new conversation and its first message are one statement on an autocommit connection; in
+    an existing one (a foreign id is a 404) the history read and the message are one transaction."""
+    earlier: list[Message] = []
+    if body.conversation_id is None:  # a new conversation has no history to read
+        async with autocommit(request) as connection:
+            conversation_id = await ConversationRepository(connection, user.id).start(body.message)
+    else:  # `messages` checks the conversation is the user's (404 otherwise)
+        conversation_id = body.conversation_id
+        async with sessions.begin() as session:
+            repo = ConversationRepository(session, user.id)
             earlier = await repo.messages(conversation_id, last=HISTORY_LIMIT)
-        await repo.add_message(conversation_id, Role.user, body.message)
+            await repo.add_message(conversation_id, Role.user, body.message)
     history: list[dict[str, Any]] = []
     for m in earlier:
         item: dict[str, Any] = {"role": m.role.value, "content": m.content}
@@ -60,10 +67,14 @@ async def _begin(body: ChatIn, user: TokenUser, sessions: Sessions) -> tuple[int
     return conversation_id, history
 
 
-async def _finish(sessions: Sessions, user_id: str, conversation_id: int, reply: str, calls: list[ToolCall]) -> None:
-    """Transaction 2: the reply with its tool calls (the one place a turn's answer is stored)."""
-    async with sessions.begin() as session:
-        await ConversationRepository(session, user_id).add_message(
+async def _finish(
+    autocommit_engine: AsyncEngine, user_id: str, conversation_id: int, reply: str, calls: list[ToolCall]
+) -> None:
+    """Write 2: the reply with its tool calls (the one place a turn's answer is stored), one
+    statement. Given the engine, not the request: a streamed turn stores its reply after the
+    request has ended."""
+    async with autocommit_engine.connect() as connection:
+        await ConversationRepository(connection, user_id).add_message(
             conversation_id, Role.assistant, reply, [c.model_dump(mode="json") for c in calls] or None
         )
 
@@ -87,9 +98,10 @@ def _unavailable(exc: AgentUnavailable) -> HTTPException:
     },
 )
 async def chat(
-    body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep, response: Response
-) -> ChatOut:
-    conversation_id, history = await _begin(body, user, sessions)
+    body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep, request: Request,
+    response: Response,
+) -> ChatOut:  # fmt: skip
+    conversation_id, history = await _begin(request, body, user, sessions)
     elapsed = timer()
     try:
         reply, tool_calls, timing = await ask_agent(agent, user.token, history, body.timezone)
@@ -97,7 +109,7 @@ async def chat(
         raise _unavailable(exc) from exc
     if timing:  # the model's own time in the turn, relayed for the bench (turn minus model = overhead)
         response.headers["Server-Timing"] = timing
-    await _finish(sessions, user.id, conversation_id, reply, tool_calls)
+    await _finish(request.app.state.autocommit_engine, user.id, conversation_id, reply, tool_calls)
     log.info("chat turn", extra=_turn_fields(conversation_id, tool_calls, elapsed()))
     return ChatOut(conversation_id=conversation_id, response=reply, tool_calls=tool_calls)
 
@@ -120,7 +132,7 @@ async def chat(
 async def chat_stream(
     body: ChatIn, user: PathUser, sessions: SessionFactoryDep, agent: AgentClientDep, request: Request
 ) -> StreamingResponse:
-    conversation_id, history = await _begin(body, user, sessions)
+    conversation_id, history = await _begin(request, body, user, sessions)
     opened = agent_stream(agent, user.token, history, body.timezone)
     try:
         events = await opened.__aenter__()
@@ -128,7 +140,8 @@ async def chat_stream(
         raise _unavailable(exc) from exc
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
     queue.put_nowait(sse.encode("start", {"conversation_id": conversation_id}))
-    turn = asyncio.create_task(_relay(events, opened, queue, sessions, user.id, conversation_id))
+    engine = request.app.state.autocommit_engine
+    turn = asyncio.create_task(_relay(events, opened, queue, engine, user.id, conversation_id))
     turns: set[asyncio.Task[None]] = request.app.state.chat_turns
     turns.add(turn)  # held until done: it outlives this request if the client leaves
     turn.add_done_callback(turns.discard)
@@ -144,7 +157,7 @@ async def _relay(
     events: AsyncIterator[sse.Event],
     opened: contextlib.AbstractAsyncContextManager[Any],
     queue: asyncio.Queue[bytes | None],
-    sessions: Sessions,
+    autocommit_engine: AsyncEngine,
     user_id: str,
     conversation_id: int,
 ) -> None:
@@ -163,7 +176,7 @@ async def _relay(
                     calls.append(ToolCall.model_validate(event.data))
                 elif event.name == "done":
                     reply, tool_calls = result_of(event.data)
-                    await _finish(sessions, user_id, conversation_id, reply, tool_calls)
+                    await _finish(autocommit_engine, user_id, conversation_id, reply, tool_calls)
                     out = ChatOut(conversation_id=conversation_id, response=reply, tool_calls=tool_calls)
                     queue.put_nowait(sse.encode("done", out.model_dump(mode="json")))
                     log.info("chat turn", extra=_turn_fields(conversation_id, tool_calls, elapsed()))
@@ -181,7 +194,7 @@ async def _relay(
         log.warning("streamed chat turn failed", extra={"error": str(exc), "conversation_id": conversation_id})
         if calls or text:  # what the tools already changed is part of the conversation
             reply = ("".join(text).rstrip() + "\n\n" + INTERRUPTED).strip()
-            await _finish(sessions, user_id, conversation_id, reply, calls)
+            await _finish(autocommit_engine, user_id, conversation_id, reply, calls)
         detail = f"{exc}; your message was saved, please try again shortly"
         queue.put_nowait(sse.encode("error", {"detail": detail, **failed}))
     except Exception:
