@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-import httpx
+import aiohttp
 from fastapi import Depends, Header, HTTPException, Path, Request, status
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -41,7 +41,7 @@ async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSessi
     return request.app.state.session_factory
 
 
-async def get_agent_client(request: Request) -> httpx.AsyncClient:
+async def get_agent_client(request: Request) -> aiohttp.ClientSession:
     return request.app.state.agent_client
 
 
@@ -113,6 +113,6 @@ SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 # (the default request scope would run the commit after the client already has its answer).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
-AgentClientDep = Annotated[httpx.AsyncClient, Depends(get_agent_client)]
+AgentClientDep = Annotated[aiohttp.ClientSession, Depends(get_agent_client)]
 CurrentUser = Annotated[TokenUser, Depends(get_token_user)]
 PathUser = Annotated[TokenUser, Depends(get_path_user)]

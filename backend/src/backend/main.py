@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 import todo_core
+from backend.agent_client import agent_session
 from backend.api.routes import auth, chat, conversations, health, tasks
 from backend.errors import install_error_handlers
 from backend.settings import get_settings
@@ -41,16 +41,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         action: AuthRateLimiter(app.state.session_factory, action, per_account, per_address)
         for action in ("login", "sign-up")
     }
-    app.state.agent_client = httpx.AsyncClient(
-        base_url=settings.AGENT_URL, timeout=httpx.Timeout(settings.AGENT_TIMEOUT_SECONDS, connect=3.0)
-    )
+    app.state.agent_client = agent_session(settings.AGENT_URL, settings.AGENT_TIMEOUT_SECONDS)
     chat.install(app)
     try:
         with metrics_server(settings, app.state.engine):
             yield
     finally:
         await chat.drain(app)  # streamed turns whose clients left still get stored
-        await app.state.agent_client.aclose()
+        await app.state.agent_client.close()
         await app.state.revocations.stop()
         await app.state.engine.dispose()
 

@@ -1,5 +1,6 @@
 """Chat end to end over real sockets: backend → agent (local model) → MCP server → PostgreSQL."""
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -195,3 +196,28 @@ async def test_agent_down_is_503_and_keeps_the_message(
         assert [(r["role"], r["content"]) for r in rows] == [("user", "add buy bread")]
     finally:
         agent_server.start()
+
+
+async def test_an_agent_that_never_answers_is_503_took_too_long_and_keeps_the_message(
+    service_env: dict[str, str], user: Account, db: str
+) -> None:
+    """The agent accepts the connection and says nothing: after AGENT_TIMEOUT_SECONDS without a
+    byte, both chat routes give up with a 503 that says so, before any stream starts."""
+    from todo_harness.plugin import LOG_DIR
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts or answers
+        env = {**service_env, "AGENT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}", "AGENT_TIMEOUT_SECONDS": "1"}
+        backend = ServiceProcess.python_module("backend-silent-agent", "backend", env, log_dir=LOG_DIR)
+        backend.start()
+        try:
+            for route in ("chat", "chat/stream"):
+                response = httpx.post(
+                    f"{backend.url}/api/{user.id}/{route}", json={"message": f"via {route}"}, headers=user.headers,
+                    timeout=30,  # the backend's own timeout is 1 s
+                )  # fmt: skip
+                assert response.status_code == 503, (route, response.text)
+                assert "took too long" in response.json()["detail"] and "saved" in response.json()["detail"]
+        finally:
+            backend.stop()
+    rows = await fetch(db, "SELECT content FROM messages WHERE user_id = $1 ORDER BY id", user.id)
+    assert [r["content"] for r in rows] == ["via chat", "via chat/stream"]

@@ -15,13 +15,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import todo_core.sse as sse
-from backend.agent_client import AgentUnavailable, agent_stream, ask_agent, result_of
+from backend.agent_client import AgentCallError, AgentUnavailable, agent_stream, ask_agent, result_of
 from backend.api.responses import USER_ROUTE, not_found
 from backend.deps import AgentClientDep, PathUser, SessionFactoryDep, TokenUser, autocommit
 from todo_core.conversations import HISTORY_LIMIT, ConversationRepository
@@ -186,7 +185,7 @@ async def _relay(
                 if event.name in {"text", "tool_call", "tool_result"}:
                     queue.put_nowait(sse.encode(event.name, event.data))
             raise AgentUnavailable("the AI assistant stopped before finishing")
-        except httpx.HTTPError as exc:
+        except AgentCallError as exc:
             raise AgentUnavailable("the AI assistant stopped before finishing") from exc
         finally:
             await opened.__aexit__(None, None, None)
