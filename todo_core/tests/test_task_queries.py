@@ -175,6 +175,27 @@ PLAN_CASES: list[tuple[dict[str, Any], str]] = [
 ]  # fmt: skip
 
 
+async def test_a_due_range_is_counted_from_the_due_index(session: AsyncSession) -> None:
+    """The capped count walks the range in the due index, not the user's tasks until 201 match;
+    a range in the past, in the future, open at either end, and tasks without a due date."""
+    repo = TaskRepository(session, await _user(session))
+    rows = [
+        {"user_id": repo.user_id, "title": f"t{i}", "due_at": NOW + timedelta(hours=i - 1000) if i % 3 else None}
+        for i in range(2000)
+    ]
+    await session.execute(insert(Task), rows)
+    await session.execute(text("ANALYZE tasks"))
+    dated = [r["due_at"] for r in rows if r["due_at"] is not None]
+    for after, before in ((NOW, NOW + timedelta(hours=30)), (None, NOW - timedelta(hours=990)), (NOW, None)):
+        query = TaskQuery(due_after=after, due_before=before)
+        expected = sum(1 for d in dated if (after is None or d > after) and (before is None or d < before))
+        page = await repo.list(query)
+        assert page.total == min(expected, TOTAL_CAP) and page.total_capped == (expected > TOTAL_CAP), (after, before)
+        assert all((after is None or t.due_at > after) and (before is None or t.due_at < before) for t in page.items)
+        count_plan = (await repo.explain_list(query)).split("->  Index")[1]  # the InitPlan's: the count
+        assert ("ix_tasks_user_due_asc" if before else "ix_tasks_user_due_desc") in count_plan, count_plan
+
+
 @pytest.mark.parametrize(("params", "index"), PLAN_CASES)
 async def test_each_sort_reads_its_index_in_order(sample: TaskRepository, params: dict[str, Any], index: str) -> None:
     await sample.session.execute(text("SET LOCAL enable_seqscan = off"))  # a 7-row table would be scanned
