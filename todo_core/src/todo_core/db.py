@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from todo_core.settings import DatabaseSettingsMixin
@@ -188,3 +188,18 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+class UserRepository:
+    """One user's rows. Core statements run on an ORM session or, cheaper, on a bare connection;
+    the methods that work on ORM objects go through `_orm`, which refuses a connection."""
+
+    def __init__(self, session: AsyncSession | AsyncConnection, user_id: str) -> None:
+        self.session = session
+        self.user_id = user_id
+
+    @property
+    def _orm(self) -> AsyncSession:
+        if not isinstance(self.session, AsyncSession):
+            raise TypeError(f"{type(self).__name__}: this method needs an AsyncSession, not a connection")
+        return self.session

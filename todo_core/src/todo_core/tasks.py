@@ -33,8 +33,9 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from todo_core.db import UserRepository
 from todo_core.errors import TaskNotFound
 from todo_core.models import (
     TAG_MAX,
@@ -212,20 +213,10 @@ def _search_kind(q: str | None) -> str:
     return "words" if _WORD.search(q) else "text"
 
 
-class TaskRepository:
+class TaskRepository(UserRepository):
     """`get`, `create` and `list` are Core statements: they run on a session or, cheaper (no
     session to build and close per request), on a connection. The writes that lock and change a
     task (`update`, `delete`, `set_completed`) work on ORM objects and need a session."""
-
-    def __init__(self, session: AsyncSession | AsyncConnection, user_id: str) -> None:
-        self.session = session
-        self.user_id = user_id
-
-    @property
-    def _orm(self) -> AsyncSession:
-        if not isinstance(self.session, AsyncSession):
-            raise TypeError("changing a task needs an AsyncSession, not a connection")
-        return self.session
 
     async def _locked(self, task_id: int) -> Task:
         """The user's task, row-locked until the transaction ends: concurrent writers serialise."""
