@@ -92,3 +92,23 @@ def test_a_restarted_service_still_refuses_a_token_revoked_while_it_was_down(
         assert response.status_code == 401 and "revoked" in response.json()["detail"], response.text
     finally:
         fresh.stop()
+
+
+def test_a_fresh_agent_refuses_a_revoked_token_before_it_has_the_tool_catalogue(
+    client: httpx.Client, alice: Account, service_env: dict[str, str], mcp_url: str
+) -> None:
+    """A new agent fetches the MCP tool catalogue with its first caller's token: when the MCP server
+    refuses that token, the caller hears 401 "revoked", not 503 "the task service is unavailable"."""
+    from todo_harness.plugin import LOG_DIR
+    from todo_harness.processes import ServiceProcess
+
+    assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
+    _seconds_until(lambda: _mcp_list(mcp_url, alice.token).status_code == 401)  # the session's MCP server knows
+    fresh = ServiceProcess.python_module("agent-after-logout", "agent", service_env, log_dir=LOG_DIR)
+    fresh.start()
+    try:
+        for message, route in (("add buy milk", "/v1/chat"), ("hello", "/v1/chat/stream")):
+            refused = _agent_chat(fresh.url, alice.token, message, route)
+            assert refused.status_code == 401 and "revoked" in refused.json()["detail"], (route, refused.text)
+    finally:
+        fresh.stop()
