@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,11 +65,20 @@ class ComposeStack:
 
     def inspect(self, service: str) -> dict[str, Any]:
         """`docker inspect` of the service's container, running or exited; the newest while compose
-        replaces one (a rebuild starts the new container before the old one is removed)."""
-        ids = self.compose("ps", "--all", "--quiet", service).stdout.split()
-        assert ids, f"{service}: no container"
-        out = subprocess.run(["docker", "inspect", *ids], env=self.env, capture_output=True, text=True, check=True)
-        return max(json.loads(out.stdout), key=lambda container: container["Created"])
+        replaces one (a rebuild starts the new container before the old one is removed). A container
+        listed by `ps` may be gone by the time it is inspected: `docker inspect` then still prints the
+        others (and exits 1), so only an answer with none of them is asked again."""
+        problem = "compose ps lists none"
+        for _ in range(5):
+            ids = self.compose("ps", "--all", "--quiet", service).stdout.split()
+            if ids:
+                out = subprocess.run(["docker", "inspect", *ids], env=self.env, capture_output=True, text=True)
+                found = json.loads(out.stdout or "[]")
+                if found:
+                    return max(found, key=lambda container: container["Created"])
+                problem = out.stderr.strip()
+            time.sleep(1)
+        raise AssertionError(f"{service}: no container ({problem})")
 
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", check=False)
