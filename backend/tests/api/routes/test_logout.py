@@ -13,7 +13,9 @@ from collections.abc import Callable
 import httpx
 
 from todo_harness.accounts import Account, signup
+from todo_harness.plugin import LOG_DIR
 from todo_harness.postgres import fetch, run_sync
+from todo_harness.processes import ServiceProcess
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 PROPAGATION_WAIT_SECONDS = 5.0  # generous: how long a notice may take to reach another process
@@ -81,9 +83,6 @@ def test_a_restarted_service_still_refuses_a_token_revoked_while_it_was_down(
     client: httpx.Client, alice: Account, service_env: dict[str, str]
 ) -> None:
     """Revocations are loaded from the table at start, not only heard as notices."""
-    from todo_harness.plugin import LOG_DIR
-    from todo_harness.processes import ServiceProcess
-
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     fresh = ServiceProcess.python_module("mcp-after-logout", "mcp_server", service_env, log_dir=LOG_DIR)
     fresh.start()
@@ -99,9 +98,6 @@ def test_a_fresh_agent_refuses_a_revoked_token_before_it_has_the_tool_catalogue(
 ) -> None:
     """A new agent fetches the MCP tool catalogue with its first caller's token: when the MCP server
     refuses that token, the caller hears 401 "revoked", not 503 "the task service is unavailable"."""
-    from todo_harness.plugin import LOG_DIR
-    from todo_harness.processes import ServiceProcess
-
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     _seconds_until(lambda: _mcp_list(mcp_url, alice.token).status_code == 401)  # the session's MCP server knows
     fresh = ServiceProcess.python_module("agent-after-logout", "agent", service_env, log_dir=LOG_DIR)
