@@ -170,8 +170,7 @@ def test_openai_path_with_a_fake_llm_runs_the_tool_through_mcp(
     with FakeChatCompletions() as fake:
         env = {**service_env, **fake.agent_env}
         agent_process = ServiceProcess.python_module("agent-openai", "agent", env, log_dir=LOG_DIR)
-        agent_process.start()
-        try:
+        with agent_process.running():
             with httpx.Client(base_url=agent_process.url, timeout=60) as client:
                 before = datetime.now(TOKYO)
                 response = client.post(
@@ -181,8 +180,6 @@ def test_openai_path_with_a_fake_llm_runs_the_tool_through_mcp(
                           "timezone": "Asia/Tokyo"},
                 )  # fmt: skip
                 after = datetime.now(TOKYO)
-        finally:
-            agent_process.stop()
     assert response.status_code == 200, response.text
     body = response.json()
     [call] = body["tool_calls"]
@@ -212,12 +209,9 @@ def test_openai_path_streams_the_fake_llms_text_as_it_is_written(
     with FakeChatCompletions(text_delay=0.2) as fake:
         env = {**service_env, **fake.agent_env}
         agent_process = ServiceProcess.python_module("agent-openai-stream", "agent", env, log_dir=LOG_DIR)
-        agent_process.start()
-        try:
+        with agent_process.running():
             with httpx.Client(base_url=agent_process.url, timeout=60) as client:
                 events = stream_events(client, dora, "I need oat milk, it's urgent")
-        finally:
-            agent_process.stop()
 
     names = [e[0] for e in events]
     assert names[:2] == ["tool_call", "tool_result"] and names[-1] == "done", names

@@ -30,9 +30,8 @@ def frontend(standalone_frontend: Path, backend_url: str, agent_url: str) -> Ite
         name="frontend-metrics", command=[shutil.which("node") or "node", str(standalone_frontend)], port=port,
         env=env, health_path="/api/health", log_dir=LOG_DIR,
     )  # fmt: skip
-    process.start(timeout=60)
-    yield process
-    process.stop()
+    with process.running(timeout=60):
+        yield process
 
 
 def _counts(metrics_url: str) -> dict[tuple[str, str, str], float]:

@@ -71,10 +71,8 @@ def service_env(database_url: str, auth_secret: str, service_ports: dict[str, in
 
 
 def _serve(name: str, env: dict[str, str], ports: dict[str, int]) -> Iterator[ServiceProcess]:
-    process = stack.python_process(stack.BY_NAME[name], env, ports, log_dir=LOG_DIR)
-    process.start()
-    yield process
-    process.stop()
+    with stack.python_process(stack.BY_NAME[name], env, ports, log_dir=LOG_DIR).running() as process:
+        yield process
 
 
 @pytest.fixture(scope="session")

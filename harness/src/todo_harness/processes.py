@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -132,6 +134,15 @@ class ServiceProcess:
         except Exception:
             self.stop()
             raise
+
+    @contextlib.contextmanager
+    def running(self, timeout: float = 30.0) -> Iterator[ServiceProcess]:
+        """`with process.running():` started and healthy inside, stopped after (however it ends)."""
+        self.start(timeout=timeout)
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def signal(self, sig: int) -> None:
         if self.process is not None and self.process.poll() is None:

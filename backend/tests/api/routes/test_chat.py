@@ -208,8 +208,7 @@ async def test_an_agent_that_never_answers_is_503_took_too_long_and_keeps_the_me
     with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts or answers
         env = {**service_env, "AGENT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}", "AGENT_TIMEOUT_SECONDS": "1"}
         backend = ServiceProcess.python_module("backend-silent-agent", "backend", env, log_dir=LOG_DIR)
-        backend.start()
-        try:
+        with backend.running():
             for route in ("chat", "chat/stream"):
                 response = httpx.post(
                     f"{backend.url}/api/{user.id}/{route}", json={"message": f"via {route}"}, headers=user.headers,
@@ -217,7 +216,5 @@ async def test_an_agent_that_never_answers_is_503_took_too_long_and_keeps_the_me
                 )  # fmt: skip
                 assert response.status_code == 503, (route, response.text)
                 assert "took too long" in response.json()["detail"] and "saved" in response.json()["detail"]
-        finally:
-            backend.stop()
     rows = await fetch(db, "SELECT content FROM messages WHERE user_id = $1 ORDER BY id", user.id)
     assert [r["content"] for r in rows] == ["via chat", "via chat/stream"]

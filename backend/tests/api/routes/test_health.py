@@ -29,8 +29,7 @@ def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], a
             "backend",
             {"DATABASE_URL": database_url, "AUTH_SECRET": auth_secret, "ENVIRONMENT": "production"},
         )
-        backend.start()
-        try:
+        with backend.running():
             ready, live = backend.url + "/health/ready", backend.url + "/health"
             # Empty database: a migration is pending.
             assert http_status(ready) == 503
@@ -50,5 +49,3 @@ def test_readiness_follows_schema_and_database(own_postgres: tuple[Path, str], a
             recovered = wait_for(ready, timeout=5, status=200)
             assert http_status(live) == 200
             print(f"readiness recovered {recovered:.2f}s after the database came back")
-        finally:
-            backend.stop()

@@ -85,12 +85,9 @@ def test_a_restarted_service_still_refuses_a_token_revoked_while_it_was_down(
     """Revocations are loaded from the table at start, not only heard as notices."""
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     fresh = ServiceProcess.python_module("mcp-after-logout", "mcp_server", service_env, log_dir=LOG_DIR)
-    fresh.start()
-    try:
+    with fresh.running():
         response = _mcp_list(fresh.url + "/mcp", alice.token)
         assert response.status_code == 401 and "revoked" in response.json()["detail"], response.text
-    finally:
-        fresh.stop()
 
 
 def test_a_fresh_agent_refuses_a_revoked_token_before_it_has_the_tool_catalogue(
@@ -101,10 +98,7 @@ def test_a_fresh_agent_refuses_a_revoked_token_before_it_has_the_tool_catalogue(
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     _seconds_until(lambda: _mcp_list(mcp_url, alice.token).status_code == 401)  # the session's MCP server knows
     fresh = ServiceProcess.python_module("agent-after-logout", "agent", service_env, log_dir=LOG_DIR)
-    fresh.start()
-    try:
+    with fresh.running():
         for message, route in (("add buy milk", "/v1/chat"), ("hello", "/v1/chat/stream")):
             refused = _agent_chat(fresh.url, alice.token, message, route)
             assert refused.status_code == 401 and "revoked" in refused.json()["detail"], (route, refused.text)
-    finally:
-        fresh.stop()

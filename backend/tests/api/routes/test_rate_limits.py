@@ -7,6 +7,7 @@ so each test names its own client address from the documentation ranges (no traf
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from itertools import cycle
 
@@ -32,13 +33,8 @@ def two_backends(service_env: dict[str, str]) -> Iterator[list[str]]:
         "AUTH_RATE_WINDOW_SECONDS": str(WINDOW),
     }
     replicas = [ServiceProcess.python_module(f"backend-replica-{i}", "backend", env, log_dir=LOG_DIR) for i in (1, 2)]
-    for replica in replicas:
-        replica.start()
-    try:
-        yield [replica.url for replica in replicas]
-    finally:
-        for replica in replicas:
-            replica.stop()
+    with contextlib.ExitStack() as running:
+        yield [running.enter_context(replica.running()).url for replica in replicas]
 
 
 def _from(address: str) -> dict[str, str]:
