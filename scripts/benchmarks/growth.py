@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from todo_core.auth import issue_token
 from todo_core.conversations import HISTORY_LIMIT, history_statement
+from todo_core.db import PLANNER_SETTINGS
 from todo_core.schemas import TaskQuery, encode_cursor
 from todo_core.tasks import TaskRepository
 from todo_harness.postgres import fetch, fresh_database, start_pgserver
@@ -109,10 +110,11 @@ def _params(scenario: str, cursors: dict[int, str], n: int) -> dict[str, str]:
 
 async def _explain(database_url: str, loaded: datagen.Loaded, cursors: dict[int, str]) -> dict[str, str]:
     """EXPLAIN (ANALYZE, BUFFERS) of each list scenario's page statement, and the history read, at
-    the largest size (the statements the repository runs, with these values)."""
+    the largest size (the statements the repository runs, with these values, planned as on the
+    services' connections)."""
     n = max(loaded.measured)
     user_id, conversation_id = loaded.measured[n]
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(database_url, connect_args={"server_settings": PLANNER_SETTINGS})
     plans: dict[str, str] = {}
     try:
         async with AsyncSession(engine) as session:

@@ -15,6 +15,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from todo_core.conversations import ConversationRepository
+from todo_core.db import PLANNER_SETTINGS
 from todo_core.models import Role, Task, User
 from todo_core.schemas import TOTAL_CAP, TaskCreate, TaskQuery, TaskUpdate, encode_cursor
 from todo_core.tasks import TaskRepository, _search_kind
@@ -25,7 +26,7 @@ SORTS = [(sort, order) for sort in ("created", "title", "due_date", "priority") 
 
 @pytest.fixture
 async def session(db: str) -> AsyncIterator[AsyncSession]:
-    engine = create_async_engine(db)
+    engine = create_async_engine(db, connect_args={"server_settings": PLANNER_SETTINGS})  # plans as the services
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
     await engine.dispose()

@@ -103,6 +103,24 @@ class _Unresponsive:
             raise DatabaseUnresponsive("database did not answer moments ago")
 
 
+# How PostgreSQL plans the services' statements (set on each of their connections; the growth
+# bench's EXPLAIN and the query-plan tests use them too).
+PLANNER_SETTINGS = {
+    # Plan each statement with its values: a cached generic plan guesses one user's row count and
+    # a tag's or word's frequency, so a user with 100,000 tasks got the plan made for one with 50
+    # (and a common tag the one for a rare one): 90+ ms instead of 5 (make bench, growth).
+    # Planning costs ~0.1 ms.
+    "plan_cache_mode": "force_custom_plan",
+    # Costs for a working set in memory. By default a GIN posting-list entry costs 1/500 of a
+    # random heap row, so a common word's posting list (150,000 entries, ~36 ms) looked cheaper
+    # than reading a 10,000-task user's rows newest first until 201 match (~2,600 rows, 1 ms).
+    # Measured here an entry costs about half a row; these make it 1/20, enough to choose right
+    # (docs/benchmarks.md, run 8).
+    "random_page_cost": "1.1",
+    "cpu_index_tuple_cost": "0.05",
+}
+
+
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
     """The service's engine, every wait on the database bounded (see docs/reliability.md):
 
@@ -127,11 +145,7 @@ def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
                 command_timeout=statement_timeout + 0.5,
                 server_settings={
                     "statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS),
-                    # Plan each statement with its values: a cached generic plan guesses one
-                    # user's row count and a tag's or word's frequency, so a user with 100,000
-                    # tasks got the plan made for one with 50 (and a common tag the one for a
-                    # rare one): 90+ ms instead of 5 (make bench, growth). Planning costs ~0.1 ms.
-                    "plan_cache_mode": "force_custom_plan",
+                    **PLANNER_SETTINGS,
                 },
             )
         except (TimeoutError, OSError):
