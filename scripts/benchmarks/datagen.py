@@ -45,9 +45,9 @@ charger laptop printer keyboard monitor office desk chair lamp kitchen bathroom 
 """.split()
 TAGS = "work home errands family health finance study travel shopping urgent someday admin car garden".split()
 # Real task text has a long tail of rare tokens (order numbers, rooms, flights): a share of titles
-# ends in one. Without it the search index holds only the word list's 139 lexemes; the planner then
-# costs every prefix lookup as reading 1/139 of the index and every unknown word as 0.5 % of tasks,
-# which no real task table shows (docs/benchmarks.md, run 8).
+# ends in one. Without it the search index holds only the word list's 139 lexemes, and PostgreSQL,
+# which costs a prefix lookup as its share of the index's entries, prices a lookup of a word no task
+# holds as reading 1/139 of the index, which no real task table shows (docs/benchmarks.md, run 8).
 REFERENCE_SHARE = 0.3
 REFERENCES = range(1, 100_000)
 PRIORITIES = (("low", 0.3), ("medium", 0.5), ("high", 0.2))
