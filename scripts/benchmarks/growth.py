@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from todo_core.auth import issue_token
 from todo_core.conversations import HISTORY_LIMIT, history_statement
-from todo_core.db import PLANNER_SETTINGS
+from todo_core.db import create_planned_engine
 from todo_core.schemas import TaskQuery, encode_cursor
 from todo_core.tasks import TaskRepository
 from todo_harness.postgres import fetch, fresh_database, start_pgserver
@@ -114,7 +114,7 @@ async def _explain(database_url: str, loaded: datagen.Loaded, cursors: dict[int,
     services' connections)."""
     n = max(loaded.measured)
     user_id, conversation_id = loaded.measured[n]
-    engine = create_async_engine(database_url, connect_args={"server_settings": PLANNER_SETTINGS})
+    engine = create_planned_engine(database_url)
     plans: dict[str, str] = {}
     try:
         async with AsyncSession(engine) as session:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from todo_core.conversations import ConversationRepository
-from todo_core.db import PLANNER_SETTINGS
+from todo_core.db import create_planned_engine
 from todo_core.models import Role, Task, User
 from todo_core.schemas import TOTAL_CAP, TaskCreate, TaskQuery, TaskUpdate, encode_cursor
 from todo_core.tasks import TaskRepository, _search_kind
@@ -26,7 +26,7 @@ SORTS = [(sort, order) for sort in ("created", "title", "due_date", "priority") 
 
 @pytest.fixture
 async def session(db: str) -> AsyncIterator[AsyncSession]:
-    engine = create_async_engine(db, connect_args={"server_settings": PLANNER_SETTINGS})  # plans as the services
+    engine = create_planned_engine(db)
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
     await engine.dispose()
@@ -265,7 +265,7 @@ async def test_a_one_word_search_finds_words_beginning_with_it(
 
 async def test_reads_and_creates_run_on_a_connection_and_changes_need_a_session(db: str) -> None:
     """The backend's hot routes use a bare autocommit connection (no session per request)."""
-    engine = create_async_engine(db).execution_options(isolation_level="AUTOCOMMIT")
+    engine = create_planned_engine(db).execution_options(isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             user_id = str(uuid.uuid4())

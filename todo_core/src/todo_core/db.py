@@ -121,6 +121,12 @@ PLANNER_SETTINGS = {
 }
 
 
+def create_planned_engine(database_url: str) -> AsyncEngine:
+    """A plain engine whose connections plan as the services' do: for EXPLAIN outside a service
+    (the growth bench, the query-plan tests)."""
+    return create_async_engine(normalize_database_url(database_url), connect_args={"server_settings": PLANNER_SETTINGS})
+
+
 def create_engine(settings: DatabaseSettingsMixin) -> AsyncEngine:
     """The service's engine, every wait on the database bounded (see docs/reliability.md):
 
