@@ -1,9 +1,11 @@
 """The task list's query shapes against real PostgreSQL (pgserver): search, each filter, each sort
 with its next pages (keyset cursors), the capped total, the bounded chat history, and that each
-shape's plan uses the index migrations 0003 and 0004 built for it."""
+shape's plan uses the index migrations 0003, 0004 and 0005 built for it."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -225,6 +227,47 @@ async def test_search_uses_the_full_text_index(session: AsyncSession) -> None:
     plan = await repo.explain_list(TaskQuery(q="quarterly"))
     assert "ix_tasks_search_document" in plan and "Seq Scan" not in plan, plan
     assert [t.description for t in (await repo.list(TaskQuery(q="quarterly"))).items] == ["Quarterly numbers"]
+
+
+async def test_a_search_of_several_words_reads_only_its_users_word_lists(session: AsyncSession) -> None:
+    """Both words are common in the table but rare in this user's tasks: the plan reads the user's
+    own (user, word) lists (migration 0005), not each word's list for every user."""
+    repo, other = TaskRepository(session, await _user(session)), TaskRepository(session, await _user(session))
+    rows = [{"user_id": other.user_id, "title": f"Pay invoice budget {i}"} for i in range(20_000)]
+    rows += [{"user_id": repo.user_id, "title": f"Routine chore w{i % 500}"} for i in range(5_000)]
+    rows += [{"user_id": repo.user_id, "title": title} for title in ("invoice later", "budget meeting") * 20]
+    rows.append({"user_id": repo.user_id, "title": "Invoice budget approved"})
+    await session.execute(insert(Task), rows)
+    await session.execute(text("ANALYZE tasks"))
+    await session.execute(text("SELECT gin_clean_pending_list('ix_tasks_user_search')"))  # as in the test above
+    plan = await repo.explain_list(TaskQuery(q="invoice budget"))
+    assert "ix_tasks_user_search" in plan and "ix_tasks_search_document" not in plan, plan
+    assert await _titles(repo, q="invoice budget") == ["Invoice budget approved"]
+    assert await _titles(repo, q="invoice bud") == ["Invoice budget approved"]  # the last word's beginning
+    assert await _titles(repo, q="budget invoice") == []  # the text as typed
+
+
+async def test_users_who_share_a_search_scope_find_only_their_own_tasks(session: AsyncSession) -> None:
+    """The scope is 6 hex digits of md5(user_id), so some users share one; user_id is still tested."""
+    seen: dict[str, str] = {}
+    for i in itertools.count():  # two ids with the same scope: ~5,000 tries (the birthday bound)
+        user_id = f"scope-probe-{i}"
+        scope = hashlib.md5(user_id.encode()).hexdigest()[:6]
+        if scope in seen:
+            break
+        seen[scope] = user_id
+    first, second = seen[scope], user_id
+    scopes = (
+        await session.execute(text("SELECT user_search_scope(:a), user_search_scope(:b)"), {"a": first, "b": second})
+    ).one()
+    assert scopes == (f"{scope}:", f"{scope}:")  # the database's scope is the one computed here
+    repos = []
+    for user_id in (first, second):
+        await session.execute(insert(User).values(id=user_id, email=f"{user_id}@example.com", password_hash="x"))
+        repos.append(TaskRepository(session, user_id))
+        await repos[-1].create(TaskCreate(title=f"Send invoice budget to {user_id}"))
+    for repo in repos:
+        assert await _titles(repo, q="invoice budget") == [f"Send invoice budget to {repo.user_id}"]
 
 
 async def test_search_follows_every_change_of_title_and_description(session: AsyncSession) -> None:

@@ -143,6 +143,9 @@ class Task(Base):
         Index("ix_tasks_user_due_desc", "user_id", text(TASK_DUE_DESC), "id"),
         Index("ix_tasks_user_priority", "user_id", text(f"(\n{TASK_PRIORITY_RANK})"), "id"),
         Index("ix_tasks_search_document", "search_document", postgresql_using="gin"),
+        # Migration 0005: each word with its owner's scope in front (a SQL function), so this
+        # index has one posting list per (user, word), for searches of several words.
+        Index("ix_tasks_user_search", func.user_search_document(user_id, search_document), postgresql_using="gin"),
     )
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from todo_core.db import UserRepository
@@ -81,6 +82,19 @@ _PREFIX_QUERY = func.to_tsquery(
     ),
 )
 
+# The same words, each with the user's scope in front, as migration 0005's index of (user, word)
+# posting lists holds them: ' opens each lexeme in the tsquery's text. A cast, not to_tsquery(),
+# which would parse "1a2b3c:invoice" as two words. Immutable too, so folded like _PREFIX_QUERY.
+_USER_PREFIX_QUERY = cast(
+    func.regexp_replace(
+        cast(_PREFIX_QUERY, Text),
+        literal_column("$$(^|& )'$$"),
+        literal_column("$$\\1'$$").op("||")(func.user_search_scope(bindparam("user_id", type_=String))),
+        literal_column("'g'"),
+    ),
+    TSQUERY,
+)
+
 
 def _sort_key(sort: str, order: str) -> ColumnElement[Any]:
     """The sort expression, spelled as its index in migration 0003 is (ties broken by id)."""
@@ -117,6 +131,8 @@ def _escape_like(text: str) -> str:
 TASKS: Table = Task.__table__  # type: ignore[assignment]
 # What a task row answers with: every column but the search document (for the database's use only).
 _COLUMNS = [column for column in TASKS.c if column is not TASKS.c.search_document]
+# The task's words scoped to its owner, as migration 0005 indexes them.
+_USER_SEARCH_DOCUMENT = func.user_search_document(TASKS.c.user_id, TASKS.c.search_document)
 _TASK_LIST = TypeAdapter(builtins.list[TaskOut])  # one validation call per page, not one per task
 _INSERT = insert(TASKS).returning(*_COLUMNS)
 _TOTAL = "total_matching"
@@ -152,11 +168,15 @@ def _list_statements(
     Cached: there are at most a few thousand shapes, and compiling is then SQLAlchemy's cache hit.
 
     `search` is "" (no q), "word" (q is one word: the search index finds the tasks holding a word
-    that begins with it), "words" (as "word" for every word of q; the substring test then keeps
-    the exact text) or "text" (q has no letter or digit, e.g. "%": the substring test alone, on
-    the user's rows). "word" leaves the substring test out also because the planner would
-    multiply the two tests' selectivities as if they were independent, expect ~10x fewer matches
-    than there are, and choose the plan for a rare word (docs/benchmarks.md, growth run 5)."""
+    that begins with it), "words" (as "word" for every word of q, but in the index of each user's
+    own words, migration 0005; the substring test then keeps the exact text) or "text" (q has no
+    letter or digit, e.g. "%": the substring test alone, on the user's rows). "word" leaves the
+    substring test out also because the planner would multiply the two tests' selectivities as if
+    they were independent, expect ~10x fewer matches than there are, and choose the plan for a rare
+    word (docs/benchmarks.md, growth run 5). For the same reason "word" keeps the index of all
+    users' words: a word scoped to the user already implies the user, the planner multiplies in the
+    user's share again, and it took a common word for a rare one (14 ms instead of 0.9 ms at
+    100,000 tasks; run 9). A phrase is rare anyway, so "words" is not hurt by that."""
     filters: builtins.list[ColumnElement[bool]] = [TASKS.c.user_id == bindparam("user_id")]
     if status != "all":
         filters.append(TASKS.c.completed.is_(status == "completed"))
@@ -168,8 +188,10 @@ def _list_statements(
         # with the tag with the user's (200+ ms for a user with 10,000 tasks; make bench, growth);
         # the user's rows in page order, tested one by one, reach a page's matches sooner.
         filters.append(bindparam("tag", type_=String(TAG_MAX)) == func.any(TASKS.c.tags))
-    if search in ("word", "words"):
+    if search == "word":
         filters.append(TASKS.c.search_document.op("@@")(_PREFIX_QUERY))
+    if search == "words":
+        filters.append(_USER_SEARCH_DOCUMENT.op("@@")(_USER_PREFIX_QUERY))
     if search in ("words", "text"):
         pattern: BindParameter[str] = bindparam("pattern")
         filters.append(or_(TASKS.c.title.ilike(pattern, escape="\\"), TASKS.c.description.ilike(pattern, escape="\\")))
